@@ -1,0 +1,23 @@
+"""The ``copyfair`` command line.
+
+Each command lives in its own module under ``service.cli`` and is registered here.
+Commands stay thin: build the report, format it, choose the exit code.
+Exit codes: 0 success, 1 policy failure, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import click
+
+from service.cli.licences_cmd import licences
+from service.cli.scan_cmd import scan
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="copyfair")
+def main() -> None:
+    """copyfair: copyfair-licence compliance and reciprocity."""
+
+
+main.add_command(scan)
+main.add_command(licences)
