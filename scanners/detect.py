@@ -1,15 +1,118 @@
-"""All licence evidence in one text. STUB: being written.
+"""All licence evidence in one text: SPDX tags, notices and full licence texts.
 
 Public API (stable):
     detect_text(text: str) -> tuple[Evidence, ...]
+    is_candidate(data: bytes) -> bool      the cheap prefilter, on raw bytes
+
+Pure: text in, evidence out. Only texts that pass a cheap keyword prefilter are
+handed to the full-text matcher and the notice finder (most source files carry
+no licence words at all). The keywords were chosen so that every licence text the
+catalog ships (SPDX texts and ScanCode extras) and every licensecheck test case
+passes; on a virtual environment's ``site-packages`` about 30 % of the text files
+do, and the check costs about 7 ms per MB of text.
 """
 
 from __future__ import annotations
 
-from scanners.matching import get_matcher
-from scanners.model import Evidence
-from scanners.notices import find_notices
+from scanners.model import Evidence, Method
+from scanners.tags import TAG_KEY, find_spdx_tags
+
+# Bumped whenever detection output may change for the same input; part of the cache key.
+DETECTOR_VERSION = "1"
+
+# Lower-case keywords; a text containing none of them yields no evidence.
+KEYWORDS: tuple[str, ...] = (
+    "licen",
+    "copyright",
+    "spdx",
+    "permission",
+    "warrant",
+    "public domain",
+    "gpl",
+    "copyleft",
+    "\u00a9",
+    # what the notice finder looks for (scanners.notices.text.KEYWORDS; a test checks)
+    "fdl",
+    "commons",
+    "polyform",
+    "prosperity",
+    "wtfpl",
+    "cnpl",
+    "cnvpl",
+    "cc0",
+    "cc-by",
+    "cc by",
+)
+# Only short licences need these (Barr, threeparttable, Gutmann, diffmark,
+# CrystalStacker, Bison-exception, CC-BY-SA-2.1-JP, CC-BY-NC-SA-2.0-FR, SSH-short),
+# so they are only looked for in small files, where scanning for them is cheap.
+SMALL_KEYWORDS: tuple[str, ...] = (
+    "redistribut",
+    "be distributed",
+    "freely",
+    "you want",
+    "special exception",
+    "\u30b3\u30e2\u30f3\u30ba",  # "commons" in katakana (CC Japan)
+    "freeware",
+)
+SMALL_SIZE = 32 * 1024
+_KEYWORDS_BYTES: tuple[bytes, ...] = tuple(k.encode() for k in KEYWORDS)
+_SMALL_KEYWORDS_BYTES: tuple[bytes, ...] = tuple(k.encode() for k in SMALL_KEYWORDS)
 
 
-def detect_text(text: str) -> tuple[Evidence, ...]:
-    return tuple(get_matcher().match(text)) + tuple(find_notices(text))
+def is_candidate(data: bytes) -> bool:
+    """Whether raw (UTF-8 or 8-bit) bytes may hold licence evidence."""
+    low = data.lower()
+    for k in _KEYWORDS_BYTES:
+        if k in low:
+            return True
+    if len(data) <= SMALL_SIZE:
+        for k in _SMALL_KEYWORDS_BYTES:
+            if k in low:
+                return True
+    return False
+
+
+def is_candidate_text(text: str) -> bool:
+    """Whether a decoded text may hold licence evidence."""
+    low = text.lower()
+    if any(k in low for k in KEYWORDS):
+        return True
+    return len(text) <= SMALL_SIZE and any(k in low for k in SMALL_KEYWORDS)
+
+
+def _inside(ev: Evidence, spans: list[Evidence]) -> bool:
+    return any(
+        s.licence == ev.licence and s.start_line <= ev.start_line and ev.end_line <= s.end_line
+        for s in spans
+    )
+
+
+def combine(
+    tags: list[Evidence], notices: list[Evidence], texts: list[Evidence]
+) -> tuple[Evidence, ...]:
+    """Merge evidence from the three detectors.
+
+    A notice whose lines fall inside a full-text match of the same licence is part of
+    that text and is dropped. The result is sorted by start and end line; ties keep
+    the order tags, notices, texts (and an expression's order within a tag).
+    """
+    full = [t for t in texts if t.method is Method.LICENCE_TEXT]
+    kept = [n for n in notices if not _inside(n, full)]
+    merged = tags + kept + texts
+    merged.sort(key=lambda e: (e.start_line, e.end_line))  # stable: keeps expression order
+    return tuple(merged)
+
+
+def detect_text(text: str, *, prefiltered: bool = False) -> tuple[Evidence, ...]:
+    """Every licence found in ``text``. ``prefiltered`` skips the keyword check when
+    the caller already ran :func:`is_candidate` on the bytes."""
+    if not prefiltered and not is_candidate_text(text):
+        return ()
+    tags = find_spdx_tags(text) if TAG_KEY in text else []
+    from scanners.matching import get_matcher
+    from scanners.notices import find_notices
+
+    texts = list(get_matcher().match(text))
+    notices = list(find_notices(text))
+    return combine(tags, notices, texts)

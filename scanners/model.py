@@ -99,6 +99,8 @@ class ScanStats:
     bytes_read: int = 0
     cache_hits: int = 0
     seconds: float = 0.0
+    binary_files: int = 0  # skipped by content sniffing; counted, not listed
+    symlinks: int = 0  # symlinks inside the tree, not followed (outside ones are skipped)
 
 
 @dataclass(frozen=True)
@@ -109,3 +111,4 @@ class ScanReport:
     files: tuple[FileResult, ...]
     skipped: tuple[Skipped, ...]
     stats: ScanStats = field(default_factory=ScanStats)
+    notes: tuple[str, ...] = ()  # how the target was read, when the user should know

@@ -1,0 +1,287 @@
+"""The scan cache: rescanning an unchanged tree reads no file contents.
+
+Like git's index, each scanned path records its stat signature (size, mtime_ns,
+inode, ctime_ns) and its content hash (the git blob id); detection outcomes are
+stored per content hash, so they are reused across paths and across edits that
+come back to an earlier content. One file per scanned root, written atomically
+with ``pickle`` of plain data only (loading refuses any class: a cache file
+cannot run code). The key includes the detector
+version, the licence-list version and the stat of our own modules, so upgrading
+copyfair (or editing it) invalidates the cache. A missing, corrupt or foreign cache
+file is silently treated as empty; a cache that cannot be written is not an error.
+Cache files of roots not scanned for :data:`MAX_UNUSED_DAYS` days are deleted.
+
+Racy entries: a file modified within :data:`RACY_NS` of the scan start could change
+again without its signature changing (coarse file-system timestamps), so its path
+entry is not stored; its outcome stays cached by content hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scanners.model import Evidence, Method
+
+CACHE_FORMAT = 1
+RACY_NS = 2_000_000_000
+DAY = 86_400
+MAX_UNUSED_DAYS = 30  # a root's cache file unused this long is deleted by the next save
+ENV_CACHE_DIR = "COPYFAIR_CACHE_DIR"
+
+# An outcome: ("text", evidence...) | ("binary",) | ("skipped", reason). Plain tuples
+# of Evidence objects in memory; converted to tuples of primitives on disk.
+TEXT = "text"
+BINARY = "binary"
+SKIPPED = "skipped"
+# Binary files are recognised from their first bytes and never read whole, so they
+# have no content hash: their path entries all point at this pseudo hash.
+BINARY_DIGEST = "binary"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What reading and detecting one content gave."""
+
+    kind: str  # TEXT, BINARY or SKIPPED
+    evidence: tuple[Evidence, ...] = ()
+    reason: str | None = None  # for SKIPPED
+
+
+Signature = tuple[int, int, int, int]
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Loads builtin containers and scalars only."""
+
+    def find_class(self, module: str, name: str) -> object:
+        raise pickle.UnpicklingError(f"refusing {module}.{name} in a cache file")
+
+
+_EvidenceRow = tuple[str, str, int, int, float, str | None, str | None, str | None]
+
+
+def default_cache_dir() -> Path:
+    """``$COPYFAIR_CACHE_DIR``, else ``$XDG_CACHE_HOME/copyfair``, else ``~/.cache/copyfair``."""
+    env = os.environ.get(ENV_CACHE_DIR)
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "copyfair"
+
+
+def blob_id(data: bytes) -> str:
+    """The git blob id of ``data`` (what ``git hash-object`` prints)."""
+    h = hashlib.sha1(b"blob %d\0" % len(data), usedforsecurity=False)
+    h.update(data)
+    return h.hexdigest()
+
+
+def _own_modules() -> list[tuple[str, int, int]]:
+    here = Path(__file__).resolve().parent
+    out: list[tuple[str, int, int]] = []
+    for package in (here, here.parent / "licences"):
+        for dirpath, dirnames, filenames in os.walk(package):
+            dirnames[:] = [d for d in dirnames if d not in ("data", "__pycache__")]
+            for name in filenames:
+                if name.endswith(".py"):
+                    st = os.stat(os.path.join(dirpath, name))
+                    out.append((os.path.join(dirpath, name), st.st_size, st.st_mtime_ns))
+    return sorted(out)
+
+
+def version_key() -> str:
+    """Changes whenever cached outcomes may no longer be what a scan would give."""
+    from licences.sources import DATA_DIR, SPDX_LIST_VERSION
+    from scanners.detect import DETECTOR_VERSION
+
+    parts: list[object] = [CACHE_FORMAT, DETECTOR_VERSION, SPDX_LIST_VERSION, sys.version_info[:2]]
+    parts += _own_modules()
+    for d in sorted(DATA_DIR.iterdir()) if DATA_DIR.is_dir() else []:
+        parts.append((d.name, d.stat().st_mtime_ns))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _to_rows(outcome: Outcome) -> tuple[object, ...]:
+    if outcome.kind == TEXT:
+        rows: list[_EvidenceRow] = [
+            (
+                str(e.method),
+                e.licence,
+                e.start_line,
+                e.end_line,
+                e.score,
+                e.expression,
+                e.detail,
+                e.source_path,
+            )
+            for e in outcome.evidence
+        ]
+        return (TEXT, tuple(rows))
+    if outcome.kind == SKIPPED:
+        return (SKIPPED, outcome.reason)
+    return (BINARY,)
+
+
+_EMPTY_TEXT = Outcome(TEXT)
+_BINARY = Outcome(BINARY)
+
+
+def _from_rows(raw: tuple[object, ...]) -> Outcome:
+    kind = raw[0]
+    if kind == TEXT:
+        rows = raw[1]
+        assert isinstance(rows, tuple)
+        if not rows:
+            return _EMPTY_TEXT
+        ev = tuple(
+            Evidence(Method(m), lic, s, e, sc, expression=x, detail=d, source_path=sp)
+            for (m, lic, s, e, sc, x, d, sp) in rows
+        )
+        return Outcome(TEXT, ev)
+    if kind == BINARY:
+        return _BINARY
+    if kind == SKIPPED and isinstance(raw[1], str):
+        return Outcome(SKIPPED, reason=raw[1])
+    raise ValueError(f"bad cached outcome {raw!r}")
+
+
+@dataclass
+class ScanCache:
+    """The cache of one scanned root. Mutated during a scan, then :meth:`save`\\ d."""
+
+    file: Path | None
+    key: str
+    root: str = ""
+    paths: dict[str, tuple[int, int, int, int, str]] = field(default_factory=dict)
+    _results: dict[str, tuple[object, ...]] = field(default_factory=dict)
+    _decoded: dict[str, Outcome] = field(default_factory=dict)
+    _new_paths: dict[str, tuple[int, int, int, int, str]] = field(default_factory=dict)
+    _dirty: bool = False
+
+    @classmethod
+    def load(cls, cache_dir: Path, root: Path) -> ScanCache:
+        name = hashlib.sha256(os.fsencode(root)).hexdigest()[:32]
+        file = cache_dir / f"scan-{name}.pickle"
+        key = version_key()
+        try:
+            with open(file, "rb") as fh:
+                data = _PlainUnpickler(fh).load()
+            _touch_if_old(file)
+            if (
+                isinstance(data, dict)
+                and data.get("format") == CACHE_FORMAT
+                and data.get("key") == key
+                and data.get("root") == str(root)
+                and isinstance(data.get("paths"), dict)
+                and isinstance(data.get("results"), dict)
+            ):
+                return cls(file, key, str(root), data["paths"], data["results"])
+        except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError):
+            pass
+        return cls(file, key, str(root))
+
+    @classmethod
+    def disabled(cls) -> ScanCache:
+        return cls(None, "")
+
+    def lookup_path(self, rel: str, sig: Signature) -> tuple[str, Outcome] | None:
+        """(content hash, outcome) when ``rel`` is unchanged since the last scan."""
+        rec = self.paths.get(rel)
+        if rec is None or rec[:4] != sig:
+            return None
+        digest = rec[4]
+        outcome = self.lookup_content(digest)
+        if outcome is None:
+            return None
+        self._new_paths[rel] = rec
+        return digest, outcome
+
+    def lookup_content(self, digest: str) -> Outcome | None:
+        got = self._decoded.get(digest)
+        if got is not None:
+            return got
+        raw = self._results.get(digest)
+        if raw is None:
+            return None
+        try:
+            got = _from_rows(raw)
+        except (ValueError, TypeError, AssertionError):
+            return None
+        self._decoded[digest] = got
+        return got
+
+    def store(self, rel: str, sig: Signature, digest: str, outcome: Outcome, now_ns: int) -> None:
+        if self.file is None or outcome.kind == SKIPPED:
+            return  # disabled, or may be transient (permissions): retried next time
+        self._decoded[digest] = outcome
+        if digest not in self._results:
+            self._results[digest] = _to_rows(outcome)
+            self._dirty = True
+        if sig[1] < now_ns - RACY_NS:  # see 'Racy entries' above
+            self._new_paths[rel] = (*sig, digest)
+
+    def save(self) -> None:
+        """Write the entries seen in this scan (others are pruned), atomically."""
+        if self.file is None or (not self._dirty and self._new_paths == self.paths):
+            return  # disabled, or nothing changed: leave the file as it is
+        import tempfile
+
+        used = {rec[4] for rec in self._new_paths.values()} | set(self._decoded)
+        results = {d: r for d, r in self._results.items() if d in used}
+        data = {
+            "format": CACHE_FORMAT,
+            "key": self.key,
+            "root": self.root,
+            "paths": self._new_paths,
+            "results": results,
+        }
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".scan-", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, self.file)
+            except BaseException:
+                os.unlink(tmp)
+                raise
+            _prune(self.file.parent, keep=self.file.name)
+        except OSError:
+            pass  # a cache we cannot write only costs time
+
+
+def _touch_if_old(file: Path) -> None:
+    """Mark a cache file in use (pruning goes by modification time)."""
+    try:
+        if os.stat(file).st_mtime < time.time() - DAY:
+            os.utime(file)
+    except OSError:
+        pass
+
+
+def _prune(cache_dir: Path, keep: str) -> None:
+    """Delete scan caches unused for :data:`MAX_UNUSED_DAYS` and stale temporary files."""
+    now = time.time()
+    try:
+        with os.scandir(cache_dir) as it:
+            for de in it:
+                if de.name == keep:
+                    continue
+                stale = (de.name.startswith("scan-") and de.name.endswith(".pickle")) and (
+                    de.stat().st_mtime < now - MAX_UNUSED_DAYS * DAY
+                )
+                stale = stale or (
+                    de.name.startswith(".scan-")
+                    and de.name.endswith(".tmp")
+                    and de.stat().st_mtime < now - DAY
+                )
+                if stale:
+                    os.unlink(de.path)
+    except OSError:
+        pass

@@ -1,0 +1,206 @@
+"""Which files of a target to scan.
+
+- Inside a git work tree: the tracked files under the target (``git ls-files``);
+  with ``all_files`` also the untracked ones that are not ignored. When git lists
+  nothing under the target (an ignored or brand-new directory inside a repository)
+  it is walked as a plain directory, with a note saying so.
+- A plain directory: every file except those in VCS folders (.git, .hg, ...).
+- A single file: that file.
+
+Symlinks are never followed: one pointing inside the tree is counted and left
+alone (its target is scanned under its own path when it is part of the tree); one
+pointing outside the tree, or nowhere, is reported as skipped. Directories that
+cannot be listed, special files and files git lists but that are missing are
+reported as skipped with the reason. Nothing here reads file contents.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scanners.errors import TargetError
+from scanners.model import Skipped
+
+VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "_darcs", "CVS"})
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A regular file to scan, with the stat fields that tell whether it changed."""
+
+    path: str  # relative to the root, POSIX style
+    size: int
+    mtime_ns: int
+    ino: int
+    ctime_ns: int
+
+    @property
+    def signature(self) -> tuple[int, int, int, int]:
+        return (self.size, self.mtime_ns, self.ino, self.ctime_ns)
+
+
+@dataclass(frozen=True)
+class Walk:
+    root: Path  # the resolved directory every ``Entry.path`` is relative to
+    entries: tuple[Entry, ...]  # sorted by path
+    skipped: tuple[Skipped, ...]
+    symlinks: int = 0  # symlinks inside the tree, not followed
+    git: bool = False  # listed by git rather than by walking the directory
+    notes: tuple[str, ...] = field(default=())
+
+
+def resolve_target(target: str | os.PathLike[str]) -> tuple[Path, str | None]:
+    """(root directory, single file name or None); raises :class:`TargetError`."""
+    path = Path(target)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise TargetError(f"{os.fspath(target)}: no such file or directory") from None
+    except OSError as exc:
+        raise TargetError(f"{os.fspath(target)}: cannot access: {exc.strerror}") from None
+    if stat.S_ISDIR(st.st_mode):
+        if not os.access(path, os.R_OK | os.X_OK):
+            raise TargetError(f"{os.fspath(target)}: permission denied")
+        return path.resolve(), None
+    if stat.S_ISREG(st.st_mode):
+        if not os.access(path, os.R_OK):
+            raise TargetError(f"{os.fspath(target)}: permission denied")
+        resolved = path.resolve()
+        return resolved.parent, resolved.name
+    raise TargetError(f"{os.fspath(target)}: not a directory or regular file")
+
+
+def _entry(rel: str, st: os.stat_result) -> Entry:
+    return Entry(rel, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+
+
+def _inside(root: Path, target: str) -> bool:
+    root_s = str(root)
+    return target == root_s or target.startswith(root_s.rstrip(os.sep) + os.sep)
+
+
+class _Collector:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.entries: list[Entry] = []
+        self.skipped: list[Skipped] = []
+        self.symlinks = 0
+
+    def symlink(self, rel: str, abs_path: str) -> None:
+        target = os.path.realpath(abs_path)
+        if not _inside(self.root, target):
+            self.skipped.append(Skipped(rel, "symlink to a target outside the tree (not followed)"))
+        elif not os.path.exists(target):
+            self.skipped.append(Skipped(rel, "broken symlink"))
+        else:
+            self.symlinks += 1
+
+    def add(self, rel: str, abs_path: str, st: os.stat_result | None = None) -> None:
+        if st is None:
+            try:
+                st = os.lstat(abs_path)
+            except FileNotFoundError:
+                self.skipped.append(Skipped(rel, "listed by git but missing from the work tree"))
+                return
+            except OSError as exc:
+                self.skipped.append(Skipped(rel, f"cannot stat: {exc.strerror}"))
+                return
+        mode = st.st_mode
+        if stat.S_ISREG(mode):
+            self.entries.append(_entry(rel, st))
+        elif stat.S_ISLNK(mode):
+            self.symlink(rel, abs_path)
+        elif stat.S_ISDIR(mode):
+            self.skipped.append(Skipped(rel, "git submodule (not scanned)"))
+        else:
+            self.skipped.append(Skipped(rel, "not a regular file"))
+
+    def result(self, *, git: bool, notes: tuple[str, ...] = ()) -> Walk:
+        self.entries.sort(key=lambda e: e.path)
+        self.skipped.sort(key=lambda s: s.path)
+        return Walk(self.root, tuple(self.entries), tuple(self.skipped), self.symlinks, git, notes)
+
+
+def _in_git_work_tree(root: Path) -> bool:
+    for d in (root, *root.parents):
+        if (d / ".git").exists():
+            return True
+    return False
+
+
+def git_ls_files(root: Path, *, all_files: bool) -> list[str]:
+    """Paths git lists under ``root``, relative to it. Raises OSError or
+    CalledProcessError when git is missing or refuses."""
+    # core.fsmonitor would run a command named by the (untrusted) repository config.
+    cmd = ["git", "-c", "core.fsmonitor=false", "-c", "core.quotepath=off", "ls-files", "-z"]
+    cmd += ["--cached", "--others", "--exclude-standard"] if all_files else ["--cached"]
+    out = subprocess.run(cmd, cwd=root, capture_output=True, check=True).stdout
+    paths = {os.fsdecode(p) for p in out.split(b"\0") if p}
+    return sorted(paths)
+
+
+def _walk_git(root: Path, paths: list[str]) -> Walk:
+    col = _Collector(root)
+    root_s = str(root)
+    for rel in paths:
+        col.add(rel, os.path.join(root_s, rel))
+    return col.result(git=True)
+
+
+def _walk_plain(root: Path, notes: tuple[str, ...] = ()) -> Walk:
+    col = _Collector(root)
+    stack: list[tuple[str, str]] = [(str(root), "")]
+    while stack:
+        dir_abs, dir_rel = stack.pop()
+        try:
+            with os.scandir(dir_abs) as it:
+                items = list(it)
+        except OSError as exc:
+            col.skipped.append(Skipped(dir_rel or ".", f"cannot list directory: {exc.strerror}"))
+            continue
+        for de in items:
+            rel = f"{dir_rel}/{de.name}" if dir_rel else de.name
+            try:
+                if de.is_symlink():
+                    col.symlink(rel, de.path)
+                elif de.is_dir(follow_symlinks=False):
+                    if de.name not in VCS_DIRS:
+                        stack.append((de.path, rel))
+                elif de.name != ".git":  # a work tree's or submodule's pointer file
+                    col.add(rel, de.path, de.stat(follow_symlinks=False))
+            except OSError as exc:
+                col.skipped.append(Skipped(rel, f"cannot stat: {exc.strerror}"))
+    return col.result(git=False, notes=notes)
+
+
+def walk(target: str | os.PathLike[str], *, all_files: bool = False) -> Walk:
+    """List the files of ``target`` to scan. Raises :class:`TargetError` when the
+    target itself is missing or unreadable; every other problem is a ``Skipped``."""
+    root, single = resolve_target(target)
+    if single is not None:
+        col = _Collector(root)
+        col.add(single, str(root / single))
+        return col.result(git=False)
+    if _in_git_work_tree(root):
+        try:
+            paths = git_ls_files(root, all_files=all_files)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            detail = (
+                exc.stderr.decode(errors="replace").strip()
+                if isinstance(exc, subprocess.CalledProcessError)
+                else str(exc)
+            )
+            note = f"git ls-files failed ({detail or exc}); scanned as a plain directory"
+            return _walk_plain(root, (note,))
+        if paths:
+            return _walk_git(root, paths)
+        # Nothing tracked here (an ignored or new directory inside a repository):
+        # scanning nothing would be a silent pass, so scan what is there.
+        what = "no files" if all_files else "no tracked files"
+        note = f"git lists {what} under the target; scanned as a plain directory"
+        return _walk_plain(root, (note,))
+    return _walk_plain(root)
