@@ -43,10 +43,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
+from licences.categories import Category
 from licences.errors import DataProblem
 from licences.sources import DATA_DIR
 
 TERMS_DIR = DATA_DIR / "terms"
+DEFAULTS_DIR = TERMS_DIR / "defaults"  # category defaults: defaults/<category>.toml
 SCHEMA_VERSION = 1
 
 
@@ -61,6 +63,7 @@ class Use(StrEnum):
     DISTRIBUTE_ADAPTATION = "distribute-adaptation"
     PUBLIC_PERFORMANCE = "public-performance"  # display, perform, communicate to the public
     NETWORK_SERVICE = "network-service"  # let others interact with it over a network
+    AI_TRAINING = "ai-training"  # use as training data for a machine-learning model
 
 
 class Purpose(StrEnum):
@@ -82,6 +85,8 @@ class Owed(StrEnum):
     COMMERCIAL_LICENCE = "commercial-licence"  # a separate licence from the licensor
     PAYMENT = "payment"  # a payment (royalty, fee) to the licensor or the commons
     PROHIBITED = "prohibited"  # not allowed at all under this licence
+    CONTRIBUTE_BACK = "contribute-back"  # share your own software / changes publicly
+    REVIEW = "review"  # depends on facts only a person can judge (a grant, a field of use)
 
 
 class Fact(StrEnum):
@@ -93,11 +98,32 @@ class Fact(StrEnum):
     EMPLOYS_WAGE_LABOUR = "employs-wage-labour"  # profits from the labour of salaried employees
     PRIVATELY_OWNED = "privately-owned"  # privately owned and managed
     MILITARY_OR_POLICE = "military-or-police"  # military or law enforcement, or working for them
-    HEADCOUNT = "headcount"
+    HEADCOUNT = "headcount"  # employees + independent contractors, affiliates included
     ANNUAL_REVENUE = "annual-revenue"  # integer minor units, with `currency`
+    SECTOR = "sector"  # what kind of organisation (see Sector); a user may have several
+    MONTHLY_ACTIVE_USERS = "monthly-active-users"
+    COMMERCIAL_USE_DAYS = "commercial-use-days"  # days of commercial use by the period's end
+    COMPETING_USE = "competing-use"  # the product competes with the licensor's
+    MANAGED_SERVICE = "managed-service"  # offers the work itself as a hosted/managed service
+
+
+class Sector(StrEnum):
+    """What kind of organisation a user is, beyond its legal form (the organisations that
+    PolyForm Noncommercial 1.0.0 and Prosperity let use the work)."""
+
+    CHARITABLE = "charitable"
+    EDUCATIONAL = "educational"
+    PUBLIC_RESEARCH = "public-research"
+    PUBLIC_SAFETY = "public-safety"
+    PUBLIC_HEALTH = "public-health"
+    ENVIRONMENTAL_PROTECTION = "environmental-protection"
+    GOVERNMENT = "government"
 
 
 class LegalForm(StrEnum):
+    """The legal form of a user (the profile's ``organisation.legal_form``)."""
+
+    FOR_PROFIT = "for-profit"  # a company run for its owners' profit (Inc., Ltd, GmbH, ...)
     INDIVIDUAL = "individual"
     WORKER_COOPERATIVE = "worker-cooperative"
     COOPERATIVE = "cooperative"
@@ -128,8 +154,17 @@ _BOOL_FACTS = {
     Fact.EMPLOYS_WAGE_LABOUR,
     Fact.PRIVATELY_OWNED,
     Fact.MILITARY_OR_POLICE,
+    Fact.COMPETING_USE,
+    Fact.MANAGED_SERVICE,
 }
-_INT_FACTS = {Fact.HEADCOUNT, Fact.ANNUAL_REVENUE}
+_INT_FACTS = {
+    Fact.HEADCOUNT,
+    Fact.ANNUAL_REVENUE,
+    Fact.MONTHLY_ACTIVE_USERS,
+    Fact.COMMERCIAL_USE_DAYS,
+}
+# Facts whose value is a name among a fixed set (tested with eq, ne, in, not-in).
+_NAME_FACTS: dict[Fact, type[StrEnum]] = {Fact.LEGAL_FORM: LegalForm, Fact.SECTOR: Sector}
 _ORDER_OPS = {Op.LT, Op.LE, Op.GT, Op.GE}
 _SET_OPS = {Op.IN, Op.NOT_IN}
 
@@ -173,11 +208,23 @@ class Rule:
 
 
 @dataclass(frozen=True, slots=True)
+class Conversion:
+    """The licence turns into another one after some time (BUSL's Change Date, FSL's second
+    anniversary): ``licence`` is what it becomes, ``after_years`` after each version's
+    publication (at the latest), per ``clause``."""
+
+    licence: str
+    after_years: int
+    clause: Clause
+
+
+@dataclass(frozen=True, slots=True)
 class Terms:
     licence: str
     summary: str
     rules: tuple[Rule, ...]
     schema_version: int = SCHEMA_VERSION
+    conversion: Conversion | None = None
 
 
 # --- validation -------------------------------------------------------------------------
@@ -306,24 +353,28 @@ class _Reader:
                     f"{where}.op", f"a comparison for number fact {fact.value!r}", op.value
                 )
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                unit = "minor units" if fact is Fact.ANNUAL_REVENUE else "people"
+                unit = {
+                    Fact.ANNUAL_REVENUE: "minor units",
+                    Fact.COMMERCIAL_USE_DAYS: "days",
+                }.get(fact, "people")
                 self.problem(field, f"a non-negative integer ({unit})", value)
                 return None
             return Condition(fact, op, value, currency if isinstance(currency, str) else None)
-        # legal-form
-        forms = ", ".join(f.value for f in LegalForm)
+        # a name fact: legal-form, sector
+        names = {f.value for f in _NAME_FACTS[fact]}
+        shown = ", ".join(f.value for f in _NAME_FACTS[fact])
         if op in _ORDER_OPS:
-            self.problem(f"{where}.op", "eq, ne, in or not-in for legal-form", op.value)
+            self.problem(f"{where}.op", f"eq, ne, in or not-in for {fact.value}", op.value)
         if op in _SET_OPS:
             if not isinstance(value, list) or not value:
-                self.problem(field, f"a non-empty list of legal forms ({forms})", value)
+                self.problem(field, f"a non-empty list of {fact.value} values ({shown})", value)
                 return None
-            bad = [v for v in value if v not in {f.value for f in LegalForm}]
+            bad = [v for v in value if v not in names]
             for v in bad:
-                self.problem(field, f"legal forms among {forms}", v)
+                self.problem(field, f"{fact.value} values among {shown}", v)
             return Condition(fact, op, tuple(str(v) for v in value))
-        if value not in {f.value for f in LegalForm}:
-            self.problem(field, f"a legal form among {forms}", value)
+        if value not in names:
+            self.problem(field, f"a {fact.value} value among {shown}", value)
             return None
         return Condition(fact, op, str(value))
 
@@ -339,7 +390,7 @@ class _Reader:
 def parse_terms(data: Mapping[str, Any], file: str) -> tuple[Terms | None, list[DataProblem]]:
     """Check and convert one terms file's data; returns every problem found."""
     r = _Reader(file)
-    r.keys(data, "", {"schema_version", "licence", "summary", "rule"}, set())
+    r.keys(data, "", {"schema_version", "licence", "summary", "rule"}, {"conversion"})
     version = data.get("schema_version")
     if "schema_version" in data and version != SCHEMA_VERSION:
         r.problem("schema_version", f"{SCHEMA_VERSION}", version)
@@ -402,9 +453,28 @@ def parse_terms(data: Mapping[str, Any], file: str) -> tuple[Terms | None, list[
                 exemptions=tuple(exemptions),
             )
         )
+    conversion: Conversion | None = None
+    raw_conversion = data.get("conversion")
+    if raw_conversion is not None:
+        if not isinstance(raw_conversion, dict):
+            r.problem("conversion", "a table { licence, after_years, clause }", raw_conversion)
+        else:
+            r.keys(raw_conversion, "conversion", {"licence", "after_years", "clause"}, set())
+            years = raw_conversion.get("after_years")
+            if isinstance(years, bool) or not isinstance(years, int) or years < 1:
+                r.problem("conversion.after_years", "a whole number of years >= 1", years)
+                years = 0
+            conversion = Conversion(
+                r.text(raw_conversion, "licence", "conversion"),
+                years,
+                r.clause(raw_conversion, "conversion"),
+            )
     if r.problems:
         return None, r.problems
-    return Terms(licence=licence, summary=summary, rules=tuple(rules)), []
+    return (
+        Terms(licence=licence, summary=summary, rules=tuple(rules), conversion=conversion),
+        [],
+    )
 
 
 def load_terms_file(path: Path) -> tuple[Terms | None, list[DataProblem]]:
@@ -417,7 +487,8 @@ def load_terms_file(path: Path) -> tuple[Terms | None, list[DataProblem]]:
 
 
 def load_all_terms(directory: Path = TERMS_DIR) -> tuple[dict[str, Terms], list[DataProblem]]:
-    """Every terms file in ``directory`` by licence id, and every problem found."""
+    """Every terms file in ``directory`` by licence id, and every problem found (including
+    those of the category defaults in ``directory/defaults``, which are not returned)."""
     out: dict[str, Terms] = {}
     problems: list[DataProblem] = []
     for path in sorted(directory.glob("*.toml")):
@@ -425,6 +496,34 @@ def load_all_terms(directory: Path = TERMS_DIR) -> tuple[dict[str, Terms], list[
         problems.extend(found)
         if terms is not None:
             out[terms.licence] = terms
+    if (directory / "defaults").is_dir():
+        problems.extend(load_default_terms(directory / "defaults")[1])
+    return out, problems
+
+
+def load_default_terms(
+    directory: Path = DEFAULTS_DIR,
+) -> tuple[dict[str, Terms], list[DataProblem]]:
+    """The default terms of each licence category (``<category>.toml``; the file's
+    ``licence`` is the category name), and every problem found. A category without a file
+    owes nothing by default (public-domain)."""
+    out: dict[str, Terms] = {}
+    problems: list[DataProblem] = []
+    categories = {c.value for c in Category}
+    for path in sorted(directory.glob("*.toml")):
+        name = f"terms/defaults/{path.name}"
+        terms, found = load_terms_file(path)
+        problems += [DataProblem(name, p.field, p.expected, p.found) for p in found]
+        if terms is None:
+            continue
+        if terms.licence not in categories:
+            problems.append(
+                DataProblem(
+                    name, "licence", "a category: " + ", ".join(sorted(categories)), terms.licence
+                )
+            )
+            continue
+        out[terms.licence] = terms
     return out, problems
 
 
@@ -467,6 +566,17 @@ def quote_in_text(quote: str, text: str) -> bool:
 def check_quotes(terms: Terms, licence_text: str, file: str) -> list[DataProblem]:
     """Problems for every clause quote that is not in the licence text."""
     problems: list[DataProblem] = []
+    if terms.conversion is not None and not quote_in_text(
+        terms.conversion.clause.quote, licence_text
+    ):
+        problems.append(
+            DataProblem(
+                file,
+                "conversion.clause.quote",
+                f"words quoted from the text of {terms.licence}",
+                repr(terms.conversion.clause.quote[:80]),
+            )
+        )
     for n, rule in enumerate(terms.rules):
         clauses = [(f"rule[{n}].clause.quote", rule.clause)]
         clauses += [
