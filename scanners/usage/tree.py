@@ -1,0 +1,236 @@
+"""Gather every usage signal of a tree: the files the walk found, the inventory, git.
+
+Entry point: :func:`usage_signals_from_files` takes the scan root and the relative paths
+the walk already found (it does not walk again), reads only what it needs (root licence
+files and manifests, the first lines of a bounded number of source files, deployment
+YAML, Python training code) and returns the signals with the files it could not read.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import stat
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from licences.usage import Signal
+from scanners.inventory.model import Component, ComponentKind, EvidenceMethod
+from scanners.model import Skipped
+from scanners.usage import gitsignals
+from scanners.usage.holders import Holder, find_holders
+from scanners.usage.signals import (
+    Detector,
+    SignalKind,
+    dependency_signals,
+    deployment_candidates,
+    deployment_signals,
+    holder_signals,
+    is_licence_file,
+    is_project_manifest,
+    is_readme,
+    is_training_candidate,
+    manifest_holders,
+    manifest_signals,
+    project_component_signals,
+    project_licence_signals,
+    training_signals,
+)
+
+MAX_FILE_SIZE = 1024 * 1024  # larger files are not read for usage signals
+HEADER_BYTES = 4096  # how much of a source file is searched for copyright lines
+DEFAULT_MAX_HEADER_FILES = 300
+DEFAULT_MAX_CODE_FILES = 5000
+_SOURCE_EXTENSIONS = frozenset(
+    ".py .pyi .js .jsx .ts .tsx .mjs .cjs .go .rs .java .kt .kts .scala .c .h .cc .cpp .hpp"
+    " .cs .swift .m .mm .rb .php .dart .ex .exs .erl .hs .lua .pl .r .jl .sh .vue .svelte".split()
+)
+_SKIP_DIRS = frozenset(
+    {
+        "node_modules", "site-packages", "dist-packages", "vendor", "third_party",
+        "third-party", "thirdparty", "external", "build", "dist", "target", "out",
+        "__pycache__", "venv", "env",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class TreeSignals:
+    """The usage signals of a tree, the files that could not be read, and notes (e.g.
+    "not a git repository")."""
+
+    signals: tuple[Signal, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass
+class _Reader:
+    root: Path
+    skipped: list[Skipped] = field(default_factory=list)
+    _cache: dict[tuple[str, int | None], str | None] = field(default_factory=dict)
+
+    def read(self, rel: str, limit: int | None = None) -> str | None:
+        key = (rel, limit)
+        if key not in self._cache:
+            self._cache[key] = self._read(rel, limit)
+        return self._cache[key]
+
+    def _read(self, rel: str, limit: int | None) -> str | None:
+        full = self.root / rel
+        try:
+            st = os.lstat(full)
+            if not stat.S_ISREG(st.st_mode):
+                return None  # symlinks are never followed; the walk reports them
+            if limit is None and st.st_size > MAX_FILE_SIZE:
+                return None
+            with open(full, "rb") as fh:
+                data = fh.read(limit if limit is not None else MAX_FILE_SIZE)
+        except OSError as exc:
+            if all(s.path != rel for s in self.skipped):
+                self.skipped.append(Skipped(rel, f"usage signals: cannot read: {exc.strerror}"))
+            return None
+        return data.decode("utf-8", errors="replace")
+
+
+def _own(path: str) -> bool:
+    """A file of the project itself: not third-party, not build output, not hidden."""
+    parts = path.split("/")[:-1]
+    return not any(p.lower() in _SKIP_DIRS or p.startswith(".") for p in parts)
+
+
+def _is_source(path: str) -> bool:
+    return posixpath.splitext(path)[1].lower() in _SOURCE_EXTENSIONS
+
+
+def _datasets_by_code_file(components: Sequence[Component]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for c in components:
+        if c.kind is not ComponentKind.DATASET:
+            continue
+        for ev in c.evidence:
+            if ev.method is EvidenceMethod.CODE_REFERENCE:
+                names = out.setdefault(ev.path, [])
+                if c.name not in names:
+                    names.append(c.name)
+    return out
+
+
+def usage_signals_from_files(
+    root: Path,
+    paths: Iterable[str],
+    *,
+    components: Iterable[Component] | None = None,
+    detect: Detector | None = None,
+    own_domains: Sequence[str] = (),
+    git: bool = True,
+    max_commits: int = gitsignals.DEFAULT_MAX_COMMITS,
+    max_header_files: int = DEFAULT_MAX_HEADER_FILES,
+    max_code_files: int = DEFAULT_MAX_CODE_FILES,
+) -> TreeSignals:
+    """Every usage signal of the tree at ``root`` whose files are ``paths`` (relative,
+    POSIX, as the walk found them).
+
+    ``components``: the tree's inventory (None: build it with
+    :func:`scanners.inventory.inventory_from_files`, without licence detection).
+    ``detect``: the file-level detector for the root licence files (None: the default
+    :func:`scanners.detect.detect_text`). ``own_domains``: the organisation's email
+    domains (profile ``domains``). ``git``: read the history (at most ``max_commits``).
+    """
+    all_paths = sorted(set(paths))
+    reader = _Reader(root)
+    notes: list[str] = []
+    if detect is None:
+        from scanners.detect import detect_text
+
+        detect = detect_text
+    if components is None:
+        from scanners.inventory import inventory_from_files
+
+        components = inventory_from_files(root, all_paths, detect=None).components
+    components = list(components)
+    signals: list[Signal] = []
+
+    # The project's own licence: root licence files, else the root README.
+    root_files = [p for p in all_paths if "/" not in p]
+    licence_signals: list[Signal] = []
+    for rel in (p for p in root_files if is_licence_file(p)):
+        text = reader.read(rel)
+        if text is not None:
+            licence_signals.extend(project_licence_signals(text, rel, detect))
+    if not licence_signals:
+        licence_signals = project_component_signals(c for c in components if c.path in (".", ""))
+    if not licence_signals:
+        for rel in (p for p in root_files if is_readme(p)):
+            text = reader.read(rel)
+            if text is not None:
+                licence_signals.extend(
+                    project_licence_signals(text, rel, detect, phrases_only=True)
+                )
+    signals.extend(licence_signals)
+    for rel in (p for p in root_files if is_project_manifest(p)):
+        text = reader.read(rel)
+        if text is not None:
+            signals.extend(manifest_signals(text, rel))
+
+    # Copyright holders: root licence files and READMEs, then source file headers.
+    holders: list[tuple[str, Holder]] = []
+    for rel in (p for p in root_files if is_licence_file(p) or is_readme(p)):
+        text = reader.read(rel)
+        if text is not None:
+            holders.extend((rel, h) for h in find_holders(text))
+    for rel in (p for p in root_files if is_project_manifest(p)):
+        text = reader.read(rel)
+        if text is not None:
+            holders.extend((rel, h) for h in manifest_holders(text, rel))
+    sources = [p for p in all_paths if _own(p) and _is_source(p)]
+    sources.sort(key=lambda p: (p.count("/"), p))
+    for rel in sources[:max_header_files]:
+        text = reader.read(rel, HEADER_BYTES)
+        if text is not None:
+            holders.extend((rel, h) for h in find_holders(text))
+    signals.extend(holder_signals(holders))
+
+    # Deployment manifests.
+    texts: dict[str, str] = {}
+    for rel in deployment_candidates(p for p in all_paths if _own(p)):
+        text = reader.read(rel)
+        if text is not None:
+            texts[rel] = text
+    signals.extend(deployment_signals(all_paths, texts))
+
+    # Billing, payment and advertising SDKs.
+    signals.extend(dependency_signals(components))
+
+    # AI training code.
+    datasets = _datasets_by_code_file(components)
+    code = [p for p in all_paths if _own(p) and is_training_candidate(p)][:max_code_files]
+    training: list[Signal] = []
+    for rel in code:
+        text = reader.read(rel)
+        if text is not None:
+            training.extend(training_signals(text, rel, datasets.get(rel, ())))
+    if training:  # one signal: the strongest file, and how many more train
+        training.sort(key=lambda s: -s.weight)
+        best = training[0]
+        if len(training) > 1:
+            best = Signal(
+                best.kind,
+                best.weight,
+                f"{best.evidence} (and {len(training) - 1} more training files)",
+                best.use,
+            )
+        signals.append(best)
+
+    # Who writes the code.
+    if git:
+        history = gitsignals.read_commit_authors(root, max_commits=max_commits)
+        if history.note is not None:
+            notes.append(f"git history: {history.note}")
+        signals.extend(gitsignals.commit_signals(history, own_domains))
+
+    return TreeSignals(tuple(signals), tuple(reader.skipped), tuple(notes))
+
+
+__all__ = ["SignalKind", "TreeSignals", "usage_signals_from_files"]
