@@ -1,8 +1,12 @@
-"""Full licence-text matching (SPDX Matching Guidelines). STUB: being written.
+"""Full licence-text matching (SPDX Matching Guidelines).
 
 Public API (stable):
     get_matcher(cache_dir: Path | None = None) -> LicenceTextMatcher   (cached per process)
     LicenceTextMatcher.match(text: str) -> list[Evidence]               (method LICENCE_TEXT)
+
+Modules: ``normalise`` (tokens), ``templates`` (licence texts -> templates),
+``index`` (compiled index and its disk cache), ``matcher`` (candidates, verification,
+overlaps).
 """
 
 from __future__ import annotations
@@ -10,14 +14,15 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from scanners.model import Evidence
+from scanners.matching.index import load_index
+from scanners.matching.matcher import LicenceTextMatcher
 
-
-class LicenceTextMatcher:
-    def match(self, text: str) -> list[Evidence]:
-        return []
+__all__ = ["LicenceTextMatcher", "get_matcher"]
 
 
 @cache
 def get_matcher(cache_dir: Path | None = None) -> LicenceTextMatcher:
-    return LicenceTextMatcher()
+    """The process-wide matcher; the index is loaded from ``cache_dir`` (default:
+    ``$COPYFAIR_CACHE_DIR``, ``$XDG_CACHE_HOME/copyfair`` or ``~/.cache/copyfair``),
+    compiled and cached there first if needed."""
+    return LicenceTextMatcher(load_index(cache_dir))

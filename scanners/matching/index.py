@@ -1,0 +1,219 @@
+"""The compiled template index, and its on-disk cache.
+
+The index holds every template as integer token ids plus an inverted index from token
+n-gram hashes to the templates containing them, so that candidate selection costs one
+dictionary lookup per n-gram of the scanned text. Compiling takes seconds; the result is
+pickled under the cache directory, keyed by a hash of the data files and of
+:data:`COMPILER_VERSION`, written atomically. An unwritable cache directory only means
+compiling in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from licences.sources import DATA_DIR, template_sources
+from scanners.matching.normalise import equivalences
+from scanners.matching.templates import REQUIRED, Template, compile_source
+
+COMPILER_VERSION = "17"
+NGRAM = 4
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateInfo:
+    """What the matcher needs of a template besides its tokens (kept small: pickled)."""
+
+    licence_id: str
+    is_exception: bool
+    deprecated: bool
+    source: str
+    prefix: str
+    pattern: str
+    var_sizes: tuple[int, ...]
+    n_prefix_vars: int
+    prefix_tokens: int
+    n_tokens: int
+    n_required: int
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateIndex:
+    templates: tuple[TemplateInfo, ...]
+    vocabulary: dict[str, int]
+    token_ids: tuple[array[int], ...]  # per template, ids of Template.tokens
+    required: tuple[bytes, ...]  # per template and token: REQUIRED, OPTIONAL or VARIABLE
+    # n-gram hash -> numbers of the templates holding it
+    postings: dict[int, tuple[int, ...]]
+    ngram_counts: tuple[int, ...]  # per template: distinct n-grams of its required text
+    # Lower-case substrings at least one of which every template's required text holds:
+    # text containing none of them cannot hold a licence text.
+    anchors: tuple[str, ...]
+    # per template: the templates with the same text, itself included; the first of
+    # them stands for all in the postings
+    twins: tuple[tuple[int, ...], ...]
+
+
+def ngram_hashes(ids: Sequence[int]) -> set[int]:
+    """Distinct hashes of the token n-grams of ``ids`` (n-grams with unknown tokens,
+    id -1, included: they simply never hit)."""
+    if len(ids) < NGRAM:
+        return set()
+    return set(map(hash, zip(ids, ids[1:], ids[2:], ids[3:], strict=False)))
+
+
+def build_index(templates: Iterable[Template]) -> TemplateIndex:
+    tpls = tuple(templates)
+    vocabulary: dict[str, int] = {}
+    token_ids: list[array[int]] = []
+    for t in tpls:
+        token_ids.append(
+            array("i", (vocabulary.setdefault(tok, len(vocabulary)) for tok in t.tokens))
+        )
+    # Templates with the same text (deprecated ids, -only/-or-later pairs) share one
+    # entry in the postings: selection and verification are done once for all of them.
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for n, t in enumerate(tpls):
+        groups.setdefault((t.prefix, t.pattern, t.tokens, t.required), []).append(n)
+    twins: list[tuple[int, ...]] = [()] * len(tpls)
+    for members in groups.values():
+        for n in members:
+            twins[n] = tuple(members)
+    shared: dict[int, list[int]] = {}
+    counts: list[int] = []
+    for n, (t, ids) in enumerate(zip(tpls, token_ids, strict=True)):
+        if twins[n][0] != n:
+            counts.append(counts[twins[n][0]])
+            continue
+        required_ids = [i for i, req in zip(ids, t.required, strict=True) if req == REQUIRED]
+        req_grams = ngram_hashes(required_ids)
+        counts.append(len(req_grams) or 1)
+        for h in req_grams | ngram_hashes(ids):
+            shared.setdefault(h, []).append(n)
+    # One tuple object per distinct set of templates: pickled once, loaded once.
+    distinct: dict[tuple[int, ...], tuple[int, ...]] = {}
+    postings = {h: distinct.setdefault(tuple(ns), tuple(ns)) for h, ns in shared.items()}
+    infos = tuple(
+        TemplateInfo(
+            t.licence_id,
+            t.is_exception,
+            t.deprecated,
+            t.source,
+            t.prefix,
+            t.pattern,
+            t.var_sizes,
+            t.n_prefix_vars,
+            t.prefix_tokens,
+            len(t.tokens),
+            t.n_required,
+        )
+        for t in tpls
+    )
+    required = tuple(bytes(t.required) for t in tpls)
+    return TemplateIndex(
+        infos,
+        vocabulary,
+        tuple(token_ids),
+        required,
+        postings,
+        tuple(counts),
+        _anchors(tpls),
+        tuple(twins),
+    )
+
+
+COMMON_ANCHORS = ("licen", "copyright", "warrant", "permission", "rights")
+_ANCHOR_OCCURRENCES = 3
+
+
+def _anchors(templates: tuple[Template, ...]) -> tuple[str, ...]:
+    """:data:`COMMON_ANCHORS`, plus, for each template whose required text holds fewer
+    than :data:`_ANCHOR_OCCURRENCES` words containing one (so that a damaged copy might
+    lose them all), its most frequent long word and that word's equivalent spellings."""
+    eq = equivalences()
+    variants: dict[str, set[str]] = {}
+    for raw, canon in eq.single.items():
+        variants.setdefault(canon, set()).add(raw)
+    anchors = set(COMMON_ANCHORS)
+    for t in templates:
+        words = [tok for tok, kind in zip(t.tokens, t.required, strict=True) if kind == REQUIRED]
+        if not words:
+            continue
+        if sum(1 for w in words if any(a in w for a in anchors)) >= _ANCHOR_OCCURRENCES:
+            continue
+        counts: dict[str, int] = {}
+        for w in words:
+            counts[w] = counts.get(w, 0) + 1
+        best = max(counts, key=lambda w: (len(w) >= 5, counts[w], len(w), w))
+        anchors.add(best)
+        anchors.update(variants.get(best, ()))
+    return tuple(sorted(anchors))
+
+
+def compile_index() -> TemplateIndex:
+    return build_index(compile_source(s) for s in template_sources())
+
+
+def data_fingerprint() -> str:
+    """Hash of the compiler version, the Python version, the data files (name and
+    content) and the equivalent-words table: the cache key."""
+    digest = hashlib.sha256(COMPILER_VERSION.encode())
+    # n-gram keys are Python's hash() of int tuples: tied to the interpreter's version.
+    digest.update(repr((sys.version_info[:2], sys.hash_info)).encode())
+    digest.update(repr(sorted(equivalences().single.items())).encode())
+    for src in template_sources():
+        digest.update(f"{src.licence_id}\0{src.path.relative_to(DATA_DIR)}\0".encode())
+        digest.update(src.path.read_bytes())
+    return digest.hexdigest()[:24]
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("COPYFAIR_CACHE_DIR")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg:
+        return Path(xdg) / "copyfair"
+    return Path.home() / ".cache" / "copyfair"
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_index(cache_dir: Path | None = None) -> TemplateIndex:
+    """The index from the cache when current, else compiled (and cached if possible)."""
+    directory = cache_dir if cache_dir is not None else default_cache_dir()
+    path = directory / f"matcher-{data_fingerprint()}.pickle"
+    try:
+        with path.open("rb") as fh:
+            index = pickle.load(fh)
+        if isinstance(index, TemplateIndex):
+            return index
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        pass
+    index = compile_index()
+    try:
+        _write_atomically(path, pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError:
+        return index
+    for stale in directory.glob("matcher-*.pickle"):  # older data or compiler versions
+        if stale != path:
+            stale.unlink(missing_ok=True)
+    return index

@@ -1,0 +1,439 @@
+"""Find full licence texts in a text: candidates, verification, overlap resolution.
+
+1. Candidate selection: a text holding none of the index's anchor words is done. Else
+   its token 4-grams are looked up in the inverted index; templates whose required text
+   is well covered become candidates (same-text templates are one entry).
+2. Exact verification, best-covered candidates first: the template's regex over the
+   joined tokens (a match per the SPDX Matching Guidelines, score 1.0). Once exact
+   matches explain the text, only equally covered templates are still tried.
+3. Otherwise approximate verification: an alignment (longest common subsequence,
+   rapidfuzz) of each close candidate's tokens with the text, split where long runs of
+   text are unexplained, scored by the share of the template's required tokens found,
+   penalised by the text tokens left unexplained inside the span (score < 1).
+4. Overlaps: matches over the same region compete. The one that explains most text is
+   challenged by close rivals: the templates are aligned with each other, and the rival
+   wins when the clauses in which it differs are clearly more present in the text than
+   those of the leader (CC BY-SA vs BY-NC-SA vs PPL, PolyForm variants, versions).
+   Among equals, SPDX ids beat ``LicenseRef-`` ids, current ids deprecated ones, and
+   ``-only`` beats ``-or-later``. Regions that do not overlap are all reported (dual
+   licensing, one text after another).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import Counter
+from dataclasses import dataclass, replace
+from itertools import chain
+
+from rapidfuzz.distance import LCSseq
+
+from scanners.matching.index import TemplateIndex, ngram_hashes
+from scanners.matching.normalise import (
+    TokenisedText,
+    equivalences,
+    tokenise_with_lines,
+)
+from scanners.matching.templates import REQUIRED
+from scanners.model import Evidence, Method
+
+_QUICK_TOKEN = re.compile(r"[^\W_]+")
+CANDIDATE_RATIO = 0.2  # share of a template's n-grams the text must contain
+FUZZY_RATIO = 0.45  # ... before an approximate alignment is attempted
+MIN_SCORE = 0.8  # approximate matches below this are not reported, unless partial:
+PARTIAL_MIN_SHARE = 0.5  # a contiguous part of a text holding this share of the template,
+PARTIAL_MIN_TOKENS = 100  # at least this many of its required tokens,
+PARTIAL_PRECISION = 0.95  # and almost nothing else, is reported with that share as score
+EXACT_RATIO = 0.65  # ... before its regex is tried
+EXACT_RIVALS = 0.02  # once a text is explained, try only templates this close in coverage
+EXPLAINED_ENOUGH = 0.95  # no alignment when exact matches explain this share of the text
+CHALLENGER_WEIGHT = 0.8  # overlapping matches this close to the best may challenge it
+DISTINCTIVE_MARGIN = 0.25  # ... and win when their distinctive text is this much more present
+_MIN_DISTINCTIVE = 3  # fewer distinctive tokens than this on both sides: no evidence
+_MIN_DISTINCTIVE_FOUND = 5
+SAME_LICENCE_SLACK = 0.02  # an SPDX id this close to a LicenseRef- one is the same licence
+FUZZY_MAX = 12  # align at most this many of the best-covered candidates
+_MIN_BLOCK = 2  # aligned runs shorter than this are noise
+_CLUSTER_GAP = 60  # unexplained tokens that split an alignment into separate regions
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A verified match over text tokens [start, end)."""
+
+    template: int
+    start: int
+    end: int
+    score: float
+    explained: int  # text tokens matched by the template's literal (non-variable) text
+    exact: bool
+    # Template token ranges [a, b) found in the text (approximate matches only; an exact
+    # match has every required token).
+    found: tuple[tuple[int, int], ...] = ()
+
+
+class LicenceTextMatcher:
+    """Matches full licence texts against the compiled templates. Fork-friendly: the
+    index is plain data; compiled regexes are created lazily per process."""
+
+    def __init__(self, index: TemplateIndex) -> None:
+        self.index = index
+        # Quick token -> id, equivalent spellings included (for candidate selection).
+        self._quick_ids = dict(index.vocabulary)
+        for raw, canon in equivalences().single.items():
+            if canon in index.vocabulary:
+                self._quick_ids[raw] = index.vocabulary[canon]
+        self._gram_keys = frozenset(index.postings)
+        self._regex: dict[int, tuple[re.Pattern[str], re.Pattern[str]]] = {}
+        self._distinct: dict[tuple[int, int], tuple[tuple[int, ...], tuple[int, ...]]] = {}
+
+    # -- public API -------------------------------------------------------------------
+
+    def match(self, text: str) -> list[Evidence]:
+        """One Evidence (method ``licence-text``) per licence text found in ``text``."""
+        lowered = text.lower()
+        if not any(a in lowered for a in self.index.anchors):
+            return []
+        candidates = self._quick_candidates(lowered)
+        if not candidates:
+            return []
+        tokenised = tokenise_with_lines(text)
+        matches = self._verify(tokenised, candidates)
+        return [self._evidence(m, tokenised) for m in self._resolve(matches)]
+
+    def all_matches(self, text: str) -> list[Evidence]:
+        """Every verified match before overlaps are resolved, best first: what
+        :meth:`match` chose from (for explaining a result, and for tests)."""
+        candidates = self._quick_candidates(text.lower())
+        if not candidates:
+            return []
+        tokenised = tokenise_with_lines(text)
+        matches = sorted(
+            self._verify(tokenised, candidates), key=lambda m: _rank(m, self.index), reverse=True
+        )
+        return [self._evidence(m, tokenised) for m in matches]
+
+    # -- steps -------------------------------------------------------------------------
+
+    def _quick_candidates(self, lowered: str) -> list[tuple[float, int]]:
+        """Candidates from a quick tokenisation (no bullets, no two-word equivalences:
+        good enough to select, and several times faster on large files)."""
+        get = self._quick_ids.get
+        return self._candidates(
+            [get(t, -1) for t in _QUICK_TOKEN.findall(lowered)], CANDIDATE_RATIO
+        )
+
+    def _candidates(self, ids: list[int], threshold: float) -> list[tuple[float, int]]:
+        grams = ngram_hashes(ids) & self._gram_keys
+        if not grams:
+            return []
+        postings = self.index.postings
+        found = [postings[h] for h in grams]
+        hits = Counter(chain.from_iterable(found))
+        counts = self.index.ngram_counts
+        twins = self.index.twins
+        out: list[tuple[float, int]] = []
+        for n, k in hits.items():
+            ratio = min(1.0, k / counts[n])
+            if ratio >= threshold:
+                out.extend((ratio, m) for m in twins[n])
+        out.sort(reverse=True)
+        return out
+
+    def _compiled(self, n: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
+        rx = self._regex.get(n)
+        if rx is None:
+            info = self.index.templates[n]
+            rx = (re.compile(info.pattern), re.compile(info.prefix))
+            self._regex[n] = rx
+        return rx
+
+    def _verify(self, text: TokenisedText, candidates: list[tuple[float, int]]) -> list[Match]:
+        # " tok1 tok2 ... tokN ": every token preceded and followed by a space.
+        starts: list[int] = []
+        pos = 1
+        for t in text.tokens:
+            starts.append(pos)
+            pos += len(t) + 1
+        joined = " " + "".join(t + " " for t in text.tokens)
+        out: list[Match] = []
+        exact: set[int] = set()
+        twins = self.index.twins
+        done: dict[int, list[Match]] = {}  # per group of same-text templates
+        n_tokens = len(text.tokens)
+        cutoff = EXACT_RATIO
+        for ratio, n in candidates:
+            if ratio < cutoff:
+                break
+            rep = twins[n][0]
+            if rep not in done:
+                body, prefix = self._compiled(rep)
+                done[rep] = [
+                    self._exact(rep, prefix, m, joined, starts) for m in body.finditer(joined)
+                ]
+                if sum(m.explained for m in done[rep]) >= EXPLAINED_ENOUGH * n_tokens:
+                    # The text is this licence; only templates as well covered by the
+                    # text can still match it as well (the same text under other ids).
+                    cutoff = max(cutoff, ratio - EXACT_RIVALS)
+            out.extend(replace(m, template=n) for m in done[rep])
+            if done[rep]:
+                exact.add(n)
+        if sum(m.explained for m in self._resolve(out)) >= EXPLAINED_ENOUGH * n_tokens:
+            return out
+        vocab = self.index.vocabulary
+        ids = [vocab.get(t, -1) for t in text.tokens]
+        fuzzy = [(r, n) for r, n in candidates if r >= FUZZY_RATIO and n not in exact]
+        if fuzzy:
+            aligned: dict[int, list[Match]] = {}
+            for _ratio, n in fuzzy:
+                rep = twins[n][0]
+                if rep not in aligned:
+                    if len(aligned) >= FUZZY_MAX:
+                        break
+                    aligned[rep] = self._align(rep, ids, 0)
+                out.extend(replace(m, template=n) for m in aligned[rep])
+        return out
+
+    def _exact(
+        self,
+        n: int,
+        prefix: re.Pattern[str],
+        body: re.Match[str],
+        joined: str,
+        starts: list[int],
+    ) -> Match:
+        """A regex match as token range. The body match starts at the template's first
+        required token; the prefix (title, copyright line) is matched backwards from
+        there. Text in variable parts beyond their default length is not counted as
+        explained; when it precedes the licence text (a long copyright block, a project
+        header), it is left out of the range as well."""
+        info = self.index.templates[n]
+        body_start = body.start() + 1
+        start = bisect_right(starts, body_start) - 1
+        end = bisect_right(starts, body.end() - 1)
+        sizes = info.var_sizes
+        surplus = 0
+        if info.prefix_tokens:
+            window = max(0, starts[max(0, start - info.prefix_tokens)] - 1)
+            pm = prefix.search(joined, window, body_start)
+            if pm is not None and pm.start() < body_start:
+                start = bisect_right(starts, pm.start()) - 1
+                for i, (a, b) in enumerate(pm.regs[1:]):
+                    if a >= 0:
+                        extra = max(0, joined.count(" ", a, b) - sizes[i])
+                        if a == pm.start():
+                            start += extra
+                        else:
+                            surplus += extra
+        for i, (a, b) in enumerate(body.regs[1:], start=info.n_prefix_vars):
+            if a >= 0:
+                surplus += max(0, joined.count(" ", a, b) - sizes[i])
+        return Match(n, start, end, 1.0, end - start - surplus, True)
+
+    def _align(self, n: int, ids: list[int], offset: int) -> list[Match]:
+        tpl_ids = self.index.token_ids[n]
+        required = self.index.required[n]
+        n_required = self.index.templates[n].n_required or 1
+        blocks = [
+            b for b in LCSseq.opcodes(ids, tpl_ids).as_matching_blocks() if b.size >= _MIN_BLOCK
+        ]
+        if not blocks:
+            return []
+        # Split into regions separated by long stretches of unexplained text.
+        clusters: list[list[tuple[int, int, int]]] = [[]]
+        prev_a = prev_b = -1
+        for b in blocks:
+            if prev_a >= 0 and (b.a - prev_a) - max(0, b.b - prev_b) > _CLUSTER_GAP:
+                clusters.append([])
+            clusters[-1].append((b.a, b.b, b.size))
+            prev_a, prev_b = b.a + b.size, b.b + b.size
+        out: list[Match] = []
+        for cluster in clusters:
+            matched = sum(size for _a, _b, size in cluster)
+            kinds = b"".join(required[b : b + size] for _a, b, size in cluster)
+            matched_req = kinds.count(REQUIRED)
+
+            start = cluster[0][0]
+            end = cluster[-1][0] + cluster[-1][2]
+            unexplained = (end - start) - matched
+            score = matched_req / (n_required + unexplained)
+            partial = (
+                matched_req >= PARTIAL_MIN_TOKENS
+                and matched_req >= PARTIAL_MIN_SHARE * n_required
+                and matched >= PARTIAL_PRECISION * (end - start)
+            )
+            if score >= MIN_SCORE or partial:
+                found = tuple((b, b + size) for _a, b, size in cluster)
+                out.append(
+                    Match(n, offset + start, offset + end, min(score, 0.999), matched, False, found)
+                )
+        return out
+
+    # -- overlaps ------------------------------------------------------------------------
+
+    def _resolve(self, matches: list[Match]) -> list[Match]:
+        """Keep the best match of each region; report regions in text order. The best is
+        the one explaining most text, unless a close competitor's distinctive clauses
+        (its required text absent from the other template) are clearly more present."""
+        index = self.index
+        ranked = sorted(matches, key=lambda m: _rank(m, index), reverse=True)
+        kept: list[Match] = []
+        for m in ranked:
+            if any(_clash(m, k) for k in kept):
+                continue
+            kept.append(self._challenge(m, ranked))
+        kept = [_prefer_current(k, ranked, index) for k in kept]
+        kept.sort(key=lambda m: m.start)
+        return kept
+
+    def _challenge(self, best: Match, ranked: list[Match]) -> Match:
+        """The match for ``best``'s region once close competitors have challenged it
+        (repeatedly: the winner of a challenge is challenged in turn)."""
+        if best.exact:
+            return best
+        floor = CHALLENGER_WEIGHT * best.explained * best.score
+        rivals = [
+            c
+            for c in ranked
+            if c.template != best.template and _clash(c, best) and c.explained * c.score >= floor
+        ]
+        winner = best
+        beaten = {best.template}
+        for _round in range(len(rivals)):
+            challenger = self._strongest_challenger(winner, rivals, beaten)
+            if challenger is None:
+                break
+            beaten.add(challenger.template)
+            winner = challenger
+        return winner
+
+    def _strongest_challenger(
+        self, best: Match, rivals: list[Match], beaten: set[int]
+    ) -> Match | None:
+        winner: Match | None = None
+        margin = DISTINCTIVE_MARGIN
+        for c in rivals:
+            if c.template in beaten or c.template == best.template:
+                continue
+            own, theirs = self._distinctive(best.template, c.template)
+            if len(own) < _MIN_DISTINCTIVE and len(theirs) < _MIN_DISTINCTIVE:
+                continue
+            own_found, theirs_found = _found(best, own), _found(c, theirs)
+            advantage = (theirs_found / len(theirs) if theirs else 1.0) - (
+                own_found / len(own) if own else 1.0
+            )
+            if advantage <= margin and (
+                # Neither clause is really there: count the distinctive words found.
+                own_found < 0.5 * len(own)
+                and theirs_found >= max(_MIN_DISTINCTIVE_FOUND, 3 * own_found)
+            ):
+                advantage = margin + 1e-9
+            if advantage > margin:
+                winner, margin = c, advantage
+        return winner
+
+    def _distinctive(self, a: int, b: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Positions of the required tokens of template ``a`` that template ``b`` words
+        differently (by aligning the two), and the same for ``b``: the clauses that
+        differ. Text one template has and the other lacks entirely (a trailer, a
+        preamble) is often left out of real copies, so it counts only when the two
+        templates have no differing clause."""
+        key = (a, b)
+        cached = self._distinct.get(key)
+        if cached is None:
+            ids_a, ids_b = self.index.token_ids[a], self.index.token_ids[b]
+            req_a, req_b = self.index.required[a], self.index.required[b]
+            replaced: tuple[list[int], list[int]] = ([], [])
+            extra: tuple[list[int], list[int]] = ([], [])
+            for op in LCSseq.opcodes(ids_a, ids_b):
+                if op.tag == "equal":
+                    continue
+                into = replaced if op.tag == "replace" else extra
+                into[0].extend(i for i in range(op.src_start, op.src_end) if req_a[i] == REQUIRED)
+                into[1].extend(i for i in range(op.dest_start, op.dest_end) if req_b[i] == REQUIRED)
+            if max(len(replaced[0]), len(replaced[1])) < _MIN_DISTINCTIVE:
+                replaced = (replaced[0] + extra[0], replaced[1] + extra[1])
+            cached = (tuple(sorted(replaced[0])), tuple(sorted(replaced[1])))
+            self._distinct[key] = cached
+            self._distinct[(b, a)] = (cached[1], cached[0])
+        return cached
+
+    def _evidence(self, m: Match, text: TokenisedText) -> Evidence:
+        tpl = self.index.templates[m.template]
+        if m.exact:
+            detail = "exact match"
+        elif m.score < MIN_SCORE:
+            detail = f"partial text: {100 * m.score:.1f}% of template {tpl.source}"
+        else:
+            detail = f"{100 * m.score:.1f}% of template {tpl.source}"
+        return Evidence(
+            method=Method.LICENCE_TEXT,
+            licence=tpl.licence_id,
+            start_line=text.line(m.start),
+            end_line=text.line(m.end - 1),
+            score=m.score,
+            detail=detail,
+        )
+
+
+def _rank(m: Match, index: TemplateIndex) -> tuple[float, bool, bool, bool, bool, int, str]:
+    tpl = index.templates[m.template]
+    return (
+        m.explained * m.score,
+        m.exact,
+        not tpl.licence_id.startswith("LicenseRef-"),
+        not tpl.deprecated,
+        # A licence text alone grants its own version: "-only" over "-or-later".
+        not tpl.licence_id.endswith("-or-later"),
+        -tpl.n_tokens,
+        tpl.licence_id,
+    )
+
+
+def _overlap(a: Match, b: Match) -> int:
+    return min(a.end, b.end) - max(a.start, b.start)
+
+
+def _clash(a: Match, b: Match) -> bool:
+    overlap = _overlap(a, b)
+    return overlap > 0 and overlap >= 0.5 * min(a.end - a.start, b.end - b.start)
+
+
+def _found(m: Match, positions: tuple[int, ...]) -> int:
+    """How many of the template ``positions`` ``m`` found in the text."""
+    if m.exact:
+        return len(positions)
+    starts = [a for a, _b in m.found]
+    hit = 0
+    for p in positions:
+        i = bisect_right(starts, p) - 1
+        if i >= 0 and p < m.found[i][1]:
+            hit += 1
+    return hit
+
+
+def _standing(m: Match, index: TemplateIndex) -> tuple[bool, bool]:
+    tpl = index.templates[m.template]
+    return (not tpl.licence_id.startswith("LicenseRef-"), not tpl.deprecated)
+
+
+def _prefer_current(kept: Match, ranked: list[Match], index: TemplateIndex) -> Match:
+    """Among matches as good as ``kept`` over the same span (the same licence under
+    several ids: ScanCode's ``fsl-1.1-mit`` and SPDX ``FSL-1.1-MIT``, deprecated
+    ``GPL-2.0+`` and ``GPL-2.0-or-later``), report an SPDX id over a ``LicenseRef-``,
+    and a current id over a deprecated one."""
+    best, standing = kept, _standing(kept, index)
+    if standing == (True, True):
+        return kept
+    span = kept.end - kept.start
+    for m in ranked:
+        if (
+            _standing(m, index) > standing
+            and m.exact == kept.exact
+            and _overlap(m, kept) >= 0.95 * max(span, m.end - m.start)
+            and m.score >= kept.score - SAME_LICENCE_SLACK
+            and m.explained >= (1 - SAME_LICENCE_SLACK) * kept.explained
+        ):
+            best, standing = m, _standing(m, index)
+    return best

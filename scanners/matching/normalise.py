@@ -1,0 +1,177 @@
+"""Text normalisation shared by templates and scanned text (SPDX Matching Guidelines).
+
+Both sides go through the same steps, so that what the guidelines call insignificant
+disappears before comparison:
+
+- case (everything is lower-cased);
+- punctuation, quotes, dashes, comment markers and Markdown markup (only runs of
+  letters and digits become tokens, so ``#``, ``//``, `` * ``, ``;;``, ``--``, ``**`` and
+  every quote style vanish; Markdown link targets ``](url)`` are dropped);
+- whitespace and line breaks (tokens are compared, not lines);
+- bullets and numbering at the start of a line (``1.``, ``(a)``, ``iv)``, ``2.1``) in
+  scanned text; in templates such tokens are marked optional instead;
+- equivalent words (``licences/data/spdx/equivalentwords.txt``: licence/license,
+  sub-license/sublicense, ``&``/and, ...) and ``https``/``http``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from licences.sources import EQUIVALENT_WORDS
+
+# One pass over lower-cased text. Alternatives that match without group 1 are skipped:
+# Markdown link targets, bullets at the start of a line (after any comment markers),
+# and parenthesised enumerators anywhere. Group 1 is a token.
+_TEXT_TOKEN = re.compile(
+    r"\]\([^)\s]*\)"
+    r"|(?m:^)[^\w\n]*(?:\d{1,3}(?:\.\d{1,3})+\.?|\(?(?:\d{1,3}|[a-z]|[ivxlc]{1,6})[.)])(?=\s|(?<=\.)[^\W\d_]{2})"
+    r"|\((?:\d{1,3}|[a-z]|[ivxlc]{1,6})\)"
+    r"|([^\W_]+|&)"
+)
+
+# Templates: same tokens, but enumerator-looking tokens are reported (they become
+# optional) rather than dropped, since a template's line breaks are not the text's.
+_TEMPLATE_TOKEN = re.compile(
+    r"\]\([^)\s]*\)"
+    r"|\((?:\d{1,3}|[a-z]|[ivxlc]{1,6})\)"
+    r"|(?P<enum>(?:\d{1,3}|[a-z]|[ivxlc]{1,6}))(?=[.)](?:\s|$))"
+    r"|(?P<tok>[^\W_]+|&)"
+)
+
+_URL_SCHEME = {"https": "http"}
+
+
+@dataclass(frozen=True, slots=True)
+class Equivalences:
+    """Equivalent words as token maps: single tokens, and two-token phrases."""
+
+    single: dict[str, str]
+    pairs: dict[tuple[str, str], tuple[str, ...]]
+    pair_firsts: frozenset[str]
+
+
+def _raw_tokens(text: str) -> list[str]:
+    return [t for t in re.findall(r"[^\W_]+|&", text.lower())]
+
+
+def _canonical_key(words: tuple[str, ...]) -> tuple[int, bool, tuple[str, ...]]:
+    return (len(words), not all(w.isalnum() for w in words), words)
+
+
+@cache
+def equivalences() -> Equivalences:
+    """Build the maps from ``equivalentwords.txt``: every variant maps to one canonical
+    form, preferring a single token (``non-commercial`` and ``noncommercial`` both
+    become ``noncommercial``)."""
+    parent: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+    def find(x: tuple[str, ...]) -> tuple[str, ...]:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for line in EQUIVALENT_WORDS.read_text(encoding="utf-8").splitlines():
+        words = [tuple(_raw_tokens(w)) for w in line.split(",") if w.strip()]
+        words = [w for w in words if w]
+        for other in words[1:]:
+            a, b = find(words[0]), find(other)
+            if a != b:
+                parent[b] = a
+    groups: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for w in list(parent):
+        groups.setdefault(find(w), []).append(w)
+    single: dict[str, str] = dict(_URL_SCHEME)
+    pairs: dict[tuple[str, str], tuple[str, ...]] = {}
+    for members in groups.values():
+        canon = min(members, key=_canonical_key)
+        for m in members:
+            if m == canon:
+                continue
+            if len(m) == 1 and len(canon) == 1:
+                single[m[0]] = canon[0]
+    for members in groups.values():
+        canon = min(members, key=_canonical_key)
+        canon = tuple(single.get(t, t) for t in canon)
+        for m in members:
+            if len(m) == 2:
+                key = (single.get(m[0], m[0]), single.get(m[1], m[1]))
+                if key != canon:
+                    pairs[key] = canon
+    return Equivalences(single, pairs, frozenset(k[0] for k in pairs))
+
+
+def _apply_equivalences(tokens: list[str], offsets: list[int] | None) -> None:
+    """Map ``tokens`` in place to their canonical forms; ``offsets`` (any per-token
+    values) is kept aligned when two tokens merge into one."""
+    eq = equivalences()
+    single = eq.single
+    tokens[:] = [single.get(t, t) for t in tokens]
+    firsts = eq.pair_firsts
+    if firsts.isdisjoint(tokens):
+        return
+    pairs = eq.pairs
+    # Right to left, so that merging two tokens leaves the indices still to visit valid.
+    for i in reversed([i for i, t in enumerate(tokens[:-1]) if t in firsts]):
+        canon = pairs.get((tokens[i], tokens[i + 1]))
+        if canon is None:
+            continue
+        tokens[i : i + 2] = canon
+        if len(canon) == 1 and offsets is not None:
+            del offsets[i + 1]
+
+
+def tokenise(text: str) -> list[str]:
+    """Normalised tokens of scanned text (fast path, no positions)."""
+    tokens = [t for t in _TEXT_TOKEN.findall(text.lower()) if t]
+    for i, t in enumerate(tokens):
+        if t == "&":
+            tokens[i] = "and"
+    _apply_equivalences(tokens, None)
+    return tokens
+
+
+@dataclass(frozen=True, slots=True)
+class TokenisedText:
+    """Normalised tokens of scanned text, with where each starts in the text."""
+
+    tokens: tuple[str, ...]
+    offsets: tuple[int, ...]
+    text: str
+
+    def line(self, index: int) -> int:
+        """1-based line of token ``index``."""
+        return self.text.count("\n", 0, self.offsets[index]) + 1
+
+
+def tokenise_with_lines(text: str) -> TokenisedText:
+    lowered = text.lower()
+    tokens: list[str] = []
+    offsets: list[int] = []
+    for m in _TEXT_TOKEN.finditer(lowered):
+        t = m.group(1)
+        if t:
+            tokens.append("and" if t == "&" else t)
+            offsets.append(m.start())
+    _apply_equivalences(tokens, offsets)
+    return TokenisedText(tuple(tokens), tuple(offsets), lowered)
+
+
+def tokenise_template(text: str) -> list[tuple[str, bool]]:
+    """Normalised tokens of a template fragment, each with ``True`` when it looks like
+    an enumerator (``2.``, ``a)``) and must therefore be optional."""
+    out: list[tuple[str, bool]] = []
+    for m in _TEMPLATE_TOKEN.finditer(text.lower()):
+        enum, tok = m.group("enum"), m.group("tok")
+        if enum:
+            out.append((enum, True))
+        elif tok:
+            out.append(("and" if tok == "&" else tok, False))
+    if not out:
+        return out
+    toks = [t for t, _ in out]
+    flags = [int(f) for _, f in out]
+    _apply_equivalences(toks, flags)
+    return [(t, bool(f)) for t, f in zip(toks, flags, strict=True)]

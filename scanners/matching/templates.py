@@ -1,0 +1,289 @@
+"""Compile licence texts into matchable templates.
+
+A template is a sequence of normalised tokens, each *required* or not (inside
+``<optional>``, ``<titleText>``, an enumerator, or the default text of a variable part),
+plus a regular expression over the token string (``" tok1 tok2 ... tokN "``: each token
+between single spaces) that accepts exactly the texts the SPDX Matching Guidelines
+accept, up to normalisation:
+
+- ``<optional>`` / ``<titleText>``: a possessive optional group;
+- ``<alt match=...>`` and ``<copyrightText>``: a bounded run of any tokens that stops at
+  the next literal token (deterministic, so matching is linear), captured so that the
+  matcher knows how much of a match was variable text;
+- ``<bullet>``: ignored.
+
+Plain texts (ScanCode ``.LICENSE`` / ``.RULE``) have no markup: lines starting with a
+copyright statement and placeholders (``$name``, ``<year>``) are variable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from xml.etree.ElementTree import Element
+
+import defusedxml.ElementTree as SafeET
+
+from licences.sources import SourceKind, TemplateSource, extra_text
+from scanners.matching.normalise import tokenise_template
+
+# Pieces produced by parsing, before compilation.
+Tok = tuple[Literal["tok"], str, bool]  # token, optional (enumerator)
+Open = tuple[Literal["open"]]
+Close = tuple[Literal["close"]]
+Var = tuple[Literal["var"], tuple[str, ...], int]  # default tokens, max tokens
+Piece = Tok | Open | Close | Var
+
+_SKIPPED_TAGS = {"notes", "crossRefs", "crossRef", "obsoletedBys", "obsoletedBy", "bullet"}
+_OPTIONAL_TAGS = {"optional", "titleText"}
+_OPEN_ENDED = re.compile(r"(?<!\\)[+*{]")  # a quantifier: the alt has no fixed length
+_COPYRIGHT_SLACK = 40
+
+# Token kinds in Template.required.
+VARIABLE = 0  # default text of a variable part (<alt>, <copyrightText>, placeholders)
+OPTIONAL = 1  # literal but optional (<optional>, <titleText>, enumerators)
+REQUIRED = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """One compiled licence text."""
+
+    licence_id: str
+    is_exception: bool
+    deprecated: bool
+    tokens: tuple[str, ...]  # every token, optional ones included, in order
+    required: tuple[int, ...]  # per token: REQUIRED, OPTIONAL or VARIABLE
+    prefix: str  # regex of the text before the first required token (see CompiledPieces)
+    pattern: str  # regex from the first required token on, over the joined token string
+    var_sizes: tuple[int, ...]  # default token count of each variable part (regex group)
+    n_prefix_vars: int  # how many variable parts are in the prefix
+    prefix_tokens: int  # most tokens the prefix can span
+    source: str  # file name, for diagnostics
+
+    @property
+    def n_required(self) -> int:
+        return sum(1 for r in self.required if r == REQUIRED)
+
+
+def _local(tag: object) -> str:
+    return str(tag).rsplit("}", 1)[-1]
+
+
+def _text_pieces(text: str | None) -> Iterator[Piece]:
+    if text:
+        for tok, enum in tokenise_template(text):
+            yield ("tok", tok, enum)
+
+
+def _all_text(elem: Element) -> str:
+    parts: list[str] = []
+    for node in elem.iter():
+        if _local(node.tag) in _SKIPPED_TAGS:
+            continue
+        parts.append(node.text or "")
+        if node is not elem:
+            parts.append(node.tail or "")
+    return " ".join(parts)
+
+
+def _var_size(n_default: int, regex: str | None) -> int:
+    if regex is None or _OPEN_ENDED.search(regex):
+        return n_default + 15
+    return max(2 * n_default, n_default + 3)
+
+
+def _walk(elem: Element, out: list[Piece]) -> None:
+    tag = _local(elem.tag)
+    if tag in _SKIPPED_TAGS:
+        pass
+    elif tag == "alt":
+        default = tuple(t for t, _ in tokenise_template(_all_text(elem)))
+        out.append(("var", default, _var_size(len(default), elem.get("match"))))
+    elif tag == "copyrightText":
+        default = tuple(t for t, _ in tokenise_template(_all_text(elem)))
+        out.append(("var", default, len(default) + _COPYRIGHT_SLACK))
+    else:
+        optional = tag in _OPTIONAL_TAGS
+        if optional:
+            out.append(("open",))
+        out.extend(_text_pieces(elem.text))
+        for child in elem:
+            _walk(child, out)
+        if optional:
+            out.append(("close",))
+    out.extend(_text_pieces(elem.tail))
+
+
+def _xml_pieces(path: Path) -> tuple[list[Piece], bool, bool]:
+    root = SafeET.parse(path).getroot()
+    if root is None:
+        raise ValueError(f"{path}: empty XML document")
+    entry = next((e for e in root.iter() if _local(e.tag) in ("license", "exception")), None)
+    if entry is None:
+        raise ValueError(f"{path}: no <license> or <exception> element")
+    text = next((e for e in entry if _local(e.tag) == "text"), None)
+    if text is None:
+        raise ValueError(f"{path}: no <text> element")
+    out: list[Piece] = []
+    out.extend(_text_pieces(text.text))
+    for child in text:
+        _walk(child, out)
+    deprecated = entry.get("deprecatedVersion") is not None or entry.get("isDeprecated") == "true"
+    return out, _local(entry.tag) == "exception", deprecated
+
+
+_COPYRIGHT_LINE = re.compile(r"^\W*(?:copyright\b|©|\(c\)\s*\d)", re.IGNORECASE)
+# $name, <year>, and [name of software]; not <https://...> nor a Markdown link [text](url).
+_PLACEHOLDER = re.compile(r"\$[A-Za-z_]\w*|<[^<>\n:/]{1,60}>|\[[^\[\]\n:/]{1,60}\](?!\()")
+_TITLE_TOKENS = 12  # a first line this short is a title, and titles are optional
+
+
+def _plain_pieces(text: str) -> list[Piece]:
+    out: list[Piece] = []
+    title_done = False
+    for line in text.splitlines():
+        if not title_done and line.strip():
+            title_done = True
+            if len(tokenise_template(line)) <= _TITLE_TOKENS and not _COPYRIGHT_LINE.match(line):
+                out.append(("open",))
+                out.extend(_text_pieces(line))
+                out.append(("close",))
+                continue
+        if _COPYRIGHT_LINE.match(line):
+            default = tuple(t for t, _ in tokenise_template(line))
+            out.append(("var", default, len(default) + _COPYRIGHT_SLACK))
+            continue
+        pos = 0
+        for m in _PLACEHOLDER.finditer(line):
+            out.extend(_text_pieces(line[pos : m.start()]))
+            default = tuple(t for t, _ in tokenise_template(m.group()))
+            out.append(("var", default, _var_size(len(default), None)))
+            pos = m.end()
+        out.extend(_text_pieces(line[pos:] + "\n"))
+    return out
+
+
+def _trim(pieces: list[Piece]) -> list[Piece]:
+    """Drop variable parts at the end: they would only widen the matched span."""
+    while pieces and pieces[-1][0] == "var":
+        pieces = pieces[:-1]
+    return pieces
+
+
+def _stop_tokens(pieces: list[Piece], i: int, depth: int) -> list[str]:
+    """Tokens that end a variable part at ``pieces[i]``: the next literal token, and
+    the next one that is surely required (in case optional text is absent)."""
+    out: list[str] = []
+    own_depth = depth
+    for p in pieces[i + 1 :]:
+        if p[0] == "open":
+            depth += 1
+        elif p[0] == "close":
+            depth -= 1
+        elif p[0] == "tok":
+            if not out:
+                out.append(p[1])
+            if depth <= own_depth and not p[2]:
+                if p[1] not in out:
+                    out.append(p[1])
+                break
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPieces:
+    tokens: tuple[str, ...]
+    required: tuple[int, ...]
+    prefix: str  # regex of what precedes the first required token, ending at \\Z
+    body: str  # regex from the first required token on, starting with a literal " tok "
+    var_sizes: tuple[int, ...]  # default length of each variable part (group), in order
+    n_prefix_vars: int  # how many of the groups are in the prefix
+    prefix_tokens: int  # most tokens the prefix can span
+
+
+def compile_pieces(pieces: list[Piece]) -> CompiledPieces:
+    """Tokens, their kinds (:data:`REQUIRED`, :data:`OPTIONAL`, :data:`VARIABLE`) and
+    the regexes of a parsed template. The regex is split before the first required
+    token so that searching starts with a literal (fast in ``re``); the prefix (title,
+    copyright line) is then matched backwards from there."""
+    pieces = _trim(pieces)
+    var_sizes: list[int] = []
+    tokens: list[str] = []
+    required: list[int] = []
+    parts: list[str] = []
+    split: int | None = None
+    n_prefix_vars = 0
+    prefix_tokens = 0
+    depth = 0
+    for i, p in enumerate(pieces):
+        if p[0] == "tok":
+            tok, enum = p[1], p[2]
+            tokens.append(tok)
+            is_required = depth == 0 and not enum
+            required.append(REQUIRED if is_required else OPTIONAL)
+            if is_required and split is None:
+                split = len(parts)
+                n_prefix_vars = len(var_sizes)
+                prefix_tokens = len(tokens) - 1 + sum(q[2] for q in pieces[:i] if q[0] == "var")
+            if enum:
+                parts.append(f"(?:{re.escape(tok)} )?+")
+            else:
+                parts.append(f"{re.escape(tok)} ")
+        elif p[0] == "open":
+            depth += 1
+            parts.append("(?:")
+        elif p[0] == "close":
+            depth -= 1
+            parts.append(")?+")
+        else:
+            default, size = p[1], p[2]
+            tokens.extend(default)
+            required.extend(VARIABLE for _ in default)
+            var_sizes.append(len(default))
+            stops = _stop_tokens(pieces, i, depth)
+            alts = "|".join(re.escape(t) for t in stops)
+            stop = f"(?!(?:{alts}) )" if stops else ""
+            run = f"(?>(?:{stop}\\S+ ){{0,{size}}})"
+            if set(default) & set(stops):
+                # The default text holds a stop token: try it first as it stands.
+                literal = "".join(f"{re.escape(t)} " for t in default)
+                parts.append(f"((?:{literal}|{run}))")
+            else:
+                parts.append(f"({run})")
+    if split is None:
+        split, n_prefix_vars, prefix_tokens = 0, 0, 0
+    return CompiledPieces(
+        tokens=tuple(tokens),
+        required=tuple(required),
+        prefix=r"(?<![^ ])" + "".join(parts[:split]) + r"\Z",
+        body=" " + "".join(parts[split:]),
+        var_sizes=tuple(var_sizes),
+        n_prefix_vars=n_prefix_vars,
+        prefix_tokens=prefix_tokens,
+    )
+
+
+def compile_source(source: TemplateSource) -> Template:
+    if source.kind is SourceKind.SPDX_XML:
+        pieces, is_exception, deprecated = _xml_pieces(source.path)
+    else:
+        pieces = _plain_pieces(extra_text(source.path))
+        is_exception, deprecated = source.is_exception, False
+    compiled = compile_pieces(pieces)
+    return Template(
+        licence_id=source.licence_id,
+        is_exception=is_exception or source.is_exception,
+        deprecated=deprecated,
+        tokens=compiled.tokens,
+        required=compiled.required,
+        prefix=compiled.prefix,
+        pattern=compiled.body,
+        var_sizes=compiled.var_sizes,
+        n_prefix_vars=compiled.n_prefix_vars,
+        prefix_tokens=compiled.prefix_tokens,
+        source=source.path.name,
+    )
