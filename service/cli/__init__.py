@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import click
 
+from service.cli.admin_cmd import admin
+from service.cli.db_cmd import db
 from service.cli.licences_cmd import licences
 from service.cli.scan_cmd import scan
+from service.cli.serve_cmd import serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,3 +24,6 @@ def main() -> None:
 
 main.add_command(scan)
 main.add_command(licences)
+main.add_command(serve)
+main.add_command(admin)
+main.add_command(db)
