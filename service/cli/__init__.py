@@ -12,6 +12,7 @@ import click
 from service.cli.admin_cmd import admin
 from service.cli.db_cmd import db
 from service.cli.licences_cmd import licences
+from service.cli.payouts_cmd import payouts
 from service.cli.scan_cmd import scan
 from service.cli.serve_cmd import serve
 
@@ -27,3 +28,4 @@ main.add_command(licences)
 main.add_command(serve)
 main.add_command(admin)
 main.add_command(db)
+main.add_command(payouts)

@@ -1,8 +1,9 @@
 """``copyfair scan PATH``: find every licence in a tree and report it.
 
-Thin: build the report (:func:`scanners.scan.scan_tree`), format it
-(:mod:`service.formats`), write it, choose the exit code (0 success, 2 usage or
-input error; 1 is reserved for policy failures). Heavy modules are imported inside
+Thin: build the report (:func:`scanners.scan.scan_project`, or
+:func:`scanners.sbom.read_sbom` for ``--sbom``), format it (:mod:`service.formats`),
+write it, apply the policy (:mod:`scanners.policy`) and choose the exit code (0
+success, 1 policy failure, 2 usage or input error). Heavy modules are imported inside
 the command so that ``copyfair --help`` and a warm rescan start fast.
 """
 
@@ -11,9 +12,15 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+if TYPE_CHECKING:
+    from scanners.policy import Policy
+    from scanners.scan import ProjectReport
+
+EXIT_POLICY_FAILURE = 1
 EXIT_INPUT_ERROR = 2
 
 _UNITS = {
@@ -48,21 +55,78 @@ def _size_option(ctx: click.Context, param: click.Parameter, value: str) -> int:
         raise click.BadParameter(str(exc), ctx, param) from None
 
 
+def default_hub_cache() -> Path | None:
+    """The local Hugging Face hub cache, where cards of downloaded datasets are."""
+    import os
+
+    for value in (os.environ.get("HF_HUB_CACHE"),):
+        if value:
+            return Path(value)
+    home = os.environ.get("HF_HOME")
+    path = Path(home) / "hub" if home else Path.home() / ".cache" / "huggingface" / "hub"
+    return path if path.is_dir() else None
+
+
+_FORMATS = [
+    "text",
+    "json",
+    "sarif",
+    "spdx-json",
+    "spdx-tv",
+    "cyclonedx-json",
+    "markdown",
+]
+
+
 @click.command()
-@click.argument("path")
+@click.argument("path", required=False)
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(_FORMATS),
     default="text",
     show_default=True,
-    help="Output format.",
+    help="Output format: text, json, sarif (code scanning), spdx-json / spdx-tv (SPDX 2.3), "
+    "cyclonedx-json (CycloneDX 1.6), markdown (PR comment or job summary).",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE.")
 @click.option(
+    "--rev",
+    metavar="REV",
+    help="Scan this git revision of PATH (a commit, tag or branch) instead of the work tree; "
+    "the files are exported with `git archive` into a temporary directory, so the work "
+    "tree, index and refs are never touched (files marked export-ignore are left out).",
+)
+@click.option(
+    "--sbom",
+    "sbom",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Read an SBOM (SPDX tag-value, JSON, YAML, RDF/XML; CycloneDX JSON) instead of "
+    "scanning a tree; an invalid SBOM exits 2 with the validator's messages.",
+)
+@click.option(
+    "--fail-on",
+    "fail_on",
+    multiple=True,
+    metavar="RULES",
+    help="Exit 1 when a component matches: comma-separated category:NAME or licence:ID "
+    "(e.g. category:copyfair,category:unknown,licence:GPL-3.0-only). Adds to the policy "
+    "file ([tool.copyfair] in pyproject.toml or [policy] in copyfair.toml).",
+)
+@click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(dir_okay=False, exists=True),
+    metavar="FILE",
+    help="Policy file to use instead of the one found at the root of PATH.",
+)
+@click.option(
     "--all-files",
     is_flag=True,
-    help="In a git work tree, also scan untracked files that are not ignored.",
+    help="In a git work tree, also scan untracked files that are not ignored. Installed "
+    "packages (node_modules, .venv site-packages) are inventoried when they are scanned; "
+    "they are usually git-ignored, so scan them as a plain directory to include them.",
 )
 @click.option(
     "--max-file-size",
@@ -89,9 +153,13 @@ def _size_option(ctx: click.Context, param: click.Parameter, value: str) -> int:
 )
 @click.option("--show-skipped", is_flag=True, help="List every skipped file with the reason.")
 def scan(
-    path: str,
+    path: str | None,
     output_format: str,
     output: str | None,
+    rev: str | None,
+    sbom: str | None,
+    fail_on: tuple[str, ...],
+    policy_file: str | None,
     all_files: bool,
     max_file_size: int,
     jobs: int | None,
@@ -99,34 +167,147 @@ def scan(
     cache_dir: str | None,
     show_skipped: bool,
 ) -> None:
-    """Scan PATH (a directory, a git work tree or a file) for licences.
+    """Scan PATH (a directory, a git work tree or a file) for licences and components.
 
     In a git work tree only tracked files are scanned (add --all-files for untracked
     ones). Every licence is reported with its evidence: SPDX tags, REUSE metadata,
-    notices and full licence texts.
+    notices and full licence texts; every component (the project, vendored code,
+    dependencies from manifests, lockfiles and installed packages, datasets) with its
+    licence and where it was read. Exit codes: 0 success, 1 policy failure, 2 usage or
+    input error.
     """
-    from scanners.cache import default_cache_dir
     from scanners.errors import TargetError
-    from scanners.scan import ScanOptions, scan_tree
-    from service.formats.interface import OutputFormat, get_format
+    from scanners.policy import PolicyError
+    from service.formats.interface import OutputFormat, get_format, needs_checksums
+
+    if (path is None) == (sbom is None):
+        raise click.UsageError("give a PATH to scan or --sbom FILE (one of them)")
+    if sbom is not None and rev is not None:
+        raise click.UsageError("--rev applies to a scanned PATH, not to --sbom")
+    choice = OutputFormat(output_format)
+    try:
+        policy, policy_origin = _policy(path, fail_on, policy_file)
+    except PolicyError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_INPUT_ERROR)
+    report: ProjectReport
+    if sbom is not None:
+        report = _read_sbom(sbom)
+    else:
+        assert path is not None
+        try:
+            report = _scan(
+                path,
+                rev,
+                all_files,
+                max_file_size,
+                jobs,
+                no_cache,
+                cache_dir,
+                checksums=needs_checksums(choice),
+            )
+        except TargetError as exc:
+            click.echo(f"Error: cannot scan {exc}", err=True)
+            sys.exit(EXIT_INPUT_ERROR)
+    rendered = get_format(choice).render(report, show_skipped=show_skipped)
+    if output is None:
+        click.echo(rendered, nl=False)
+    else:
+        try:
+            Path(output).write_text(rendered, encoding="utf-8")
+        except OSError as exc:
+            click.echo(f"Error: cannot write {output}: {exc.strerror}", err=True)
+            sys.exit(EXIT_INPUT_ERROR)
+    _enforce(report, policy, policy_origin)
+
+
+def _scan(
+    path: str,
+    rev: str | None,
+    all_files: bool,
+    max_file_size: int,
+    jobs: int | None,
+    no_cache: bool,
+    cache_dir: str | None,
+    *,
+    checksums: bool,
+) -> ProjectReport:
+    """Scan PATH (or its revision REV); ``checksums``: read the SHA-1 of licensed files
+    (for SPDX) while they are still there (a revision's files are deleted afterwards)."""
+    from scanners.cache import default_cache_dir
+    from scanners.scan import ScanOptions, scan_project, with_checksums
 
     options = ScanOptions(
         all_files=all_files,
         max_file_size=max_file_size,
         jobs=jobs,
         cache_dir=None if no_cache else Path(cache_dir) if cache_dir else default_cache_dir(),
+        hub_cache=default_hub_cache(),
     )
+    if rev is None:
+        report = scan_project(path, options)
+        return with_checksums(report) if checksums else report
+    import dataclasses
+    import tempfile
+
+    from scanners.gitinfo import export_revision
+    from scanners.walk import resolve_target
+
+    root, single = resolve_target(path)
+    if single is not None:
+        raise click.UsageError("--rev needs a directory of a git repository, not a file")
+    # Exported files get new inodes and times each run: the path cache cannot help, and
+    # one cache file per temporary directory would only litter the cache.
+    options = dataclasses.replace(options, cache_dir=None)
+    with tempfile.TemporaryDirectory(prefix="copyfair-rev-") as tmp:
+        exported, info = export_revision(root, rev, Path(tmp))
+        report = scan_project(exported, options, git=info)
+        if checksums:
+            report = with_checksums(report)
+    scan = dataclasses.replace(report.scan, target=f"{path}@{rev}")
+    return dataclasses.replace(report, scan=scan, root=None)
+
+
+def _read_sbom(sbom: str) -> ProjectReport:
+    from scanners.sbom import SbomError, read_sbom
+
     try:
-        report = scan_tree(path, options)
-    except TargetError as exc:
-        click.echo(f"Error: cannot scan {exc}", err=True)
+        return read_sbom(sbom)
+    except SbomError as exc:
+        click.echo(f"Error: {exc.path}: invalid SBOM:", err=True)
+        for message in exc.messages:
+            click.echo(f"  {message}", err=True)
         sys.exit(EXIT_INPUT_ERROR)
-    rendered = get_format(OutputFormat(output_format)).render(report, show_skipped=show_skipped)
-    if output is None:
-        click.echo(rendered, nl=False)
+
+
+def _policy(
+    path: str | None, fail_on: tuple[str, ...], policy_file: str | None
+) -> tuple[Policy, str | None]:
+    from scanners.policy import load_policy, load_policy_file, parse_fail_on
+
+    if policy_file is not None:
+        found, origin = load_policy_file(Path(policy_file))
+    else:
+        base = Path(path) if path is not None else Path.cwd()
+        directory = base if base.is_dir() else base.parent
+        found, origin = load_policy(directory)
+    return found + parse_fail_on(fail_on), origin
+
+
+def _enforce(report: ProjectReport, policy: Policy, origin: str | None) -> None:
+    from scanners.policy import catalog_category, evaluate
+
+    if policy.empty:
         return
-    try:
-        Path(output).write_text(rendered, encoding="utf-8")
-    except OSError as exc:
-        click.echo(f"Error: cannot write {output}: {exc.strerror}", err=True)
-        sys.exit(EXIT_INPUT_ERROR)
+    violations = evaluate(report.components, policy, catalog_category)
+    if not violations:
+        return
+    where = f" ({origin} and --fail-on)" if origin else ""
+    click.echo(f"Policy failed{where}: {len(violations)} components refused:", err=True)
+    for v in violations:
+        c = v.component
+        version = f" {c.version}" if c.version else ""
+        click.echo(f"  {c.kind} {c.name}{version} ({c.path}): {c.licence}", err=True)
+        for reason in v.reasons:
+            click.echo(f"      {reason}", err=True)
+    sys.exit(EXIT_POLICY_FAILURE)

@@ -1,7 +1,8 @@
 """The output formats of ``copyfair scan``: one :class:`Format` protocol, one module each.
 
-A format turns a :class:`scanners.model.ScanReport` into text; it has no side
-effects (the command writes the text where the user asked).
+A format turns a :class:`scanners.scan.ProjectReport` (the file-level scan, the component
+inventory and the git facts) into text; it has no side effects (the command writes the
+text where the user asked).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Protocol, assert_never
 
-from scanners.model import ScanReport
+from scanners.scan import ProjectReport
 
 
 class OutputFormat(StrEnum):
@@ -17,10 +18,15 @@ class OutputFormat(StrEnum):
 
     TEXT = "text"
     JSON = "json"
+    SARIF = "sarif"
+    SPDX_JSON = "spdx-json"
+    SPDX_TV = "spdx-tv"
+    CYCLONEDX_JSON = "cyclonedx-json"
+    MARKDOWN = "markdown"
 
 
 class Format(Protocol):
-    def render(self, report: ScanReport, *, show_skipped: bool = False) -> str:
+    def render(self, report: ProjectReport, *, show_skipped: bool = False) -> str:
         """The whole output for ``report``; ``show_skipped`` lists every skipped file."""
         ...
 
@@ -35,4 +41,29 @@ def get_format(choice: OutputFormat) -> Format:
         from service.formats.json import JsonFormat
 
         return JsonFormat()
+    if choice is OutputFormat.SARIF:
+        from service.formats.sarif import SarifFormat
+
+        return SarifFormat()
+    if choice is OutputFormat.SPDX_JSON:
+        from service.formats.spdx import SpdxFormat
+
+        return SpdxFormat(tag_value=False)
+    if choice is OutputFormat.SPDX_TV:
+        from service.formats.spdx import SpdxFormat
+
+        return SpdxFormat(tag_value=True)
+    if choice is OutputFormat.CYCLONEDX_JSON:
+        from service.formats.cyclonedx import CycloneDxFormat
+
+        return CycloneDxFormat()
+    if choice is OutputFormat.MARKDOWN:
+        from service.formats.markdown import MarkdownFormat
+
+        return MarkdownFormat()
     assert_never(choice)
+
+
+def needs_checksums(choice: OutputFormat) -> bool:
+    """Whether the format needs the SHA-1 of each licensed file (SPDX requires it)."""
+    return choice in (OutputFormat.SPDX_JSON, OutputFormat.SPDX_TV)

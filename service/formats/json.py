@@ -2,55 +2,71 @@
 
 Shape::
 
-    {"schema_version": "1", "target": "<PATH as given>",
+    {"schema_version": "1", "target": "<PATH as given>", "source": "tree" | "sbom",
+     "git": {"commit", "branch", "remote_url", "dirty", "revision"?} | null,
      "summary": [{"licence", "name", "category", "files"}],
-     "files": [{"path", "licences", "evidence": [{"method", "licence", "start_line",
-                "end_line", "score", "expression"?, "detail"?, "source_path"?}],
-                "sha1"?}],
+     "components": [{"id", "name", "version", "kind", "path", "purl", "licence",
+                     "category", "licence_reason"?, "scope"?, "ecosystem"?,
+                     "licence_files"?, "evidence": [{"method", "path", "line"?, "score",
+                     "licence"?, "detail"?}]}],
+     "files": [{"path", "licences", "component", "evidence": [{"method", "licence",
+                "start_line", "end_line", "score", "expression"?, "detail"?,
+                "source_path"?}], "sha1"?}],
      "skipped": [{"path", "reason"}],
      "notes": ["how the target was read, e.g. git fallbacks"],
      "stats": {"files_seen", "files_read", "bytes_read", "cache_hits", "binary_files",
                "symlinks", "skipped", "seconds"}}
 
 ``files`` lists every file with at least one licence, sorted by path; ``licences``
-are ids (never expressions). Binary files are counted in ``stats``, not listed.
+are ids (never expressions); ``component`` is the id of the nearest component containing
+the file. Components come in inventory order (project, vendored, datasets,
+dependencies). Binary files are counted in ``stats``, not listed.
 """
 
 from __future__ import annotations
 
 import json
 
-from scanners.model import ScanReport
-from service.formats.summary import summarise
+from scanners.scan import ProjectReport
+from service.formats.summary import component_dict, component_rows, summarise
 
 SCHEMA_VERSION = "1"
 
 
+def report_dict(report: ProjectReport) -> dict[str, object]:
+    scan = report.scan
+    files = []
+    for result in scan.files:
+        item = result.to_dict()
+        item["component"] = report.owners.get(result.path)
+        if result.sha1 is not None:
+            item["sha1"] = result.sha1
+        files.append(item)
+    rows = {r.component.id: r for r in component_rows(report)}
+    st = scan.stats
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "target": scan.target,
+        "source": report.source,
+        "git": report.git.to_dict() if report.git is not None else None,
+        "summary": [c.to_dict() for c in summarise(scan)],
+        "components": [component_dict(rows[c.id]) for c in report.components],
+        "files": files,
+        "skipped": [s.to_dict() for s in scan.skipped],
+        "notes": list(scan.notes),
+        "stats": {
+            "files_seen": st.files_seen,
+            "files_read": st.files_read,
+            "bytes_read": st.bytes_read,
+            "cache_hits": st.cache_hits,
+            "binary_files": st.binary_files,
+            "symlinks": st.symlinks,
+            "skipped": len(scan.skipped),
+            "seconds": round(st.seconds, 3),
+        },
+    }
+
+
 class JsonFormat:
-    def render(self, report: ScanReport, *, show_skipped: bool = False) -> str:
-        files = []
-        for result in report.files:
-            item = result.to_dict()
-            if result.sha1 is not None:
-                item["sha1"] = result.sha1
-            files.append(item)
-        st = report.stats
-        doc = {
-            "schema_version": SCHEMA_VERSION,
-            "target": report.target,
-            "summary": [c.to_dict() for c in summarise(report)],
-            "files": files,
-            "skipped": [s.to_dict() for s in report.skipped],
-            "notes": list(report.notes),
-            "stats": {
-                "files_seen": st.files_seen,
-                "files_read": st.files_read,
-                "bytes_read": st.bytes_read,
-                "cache_hits": st.cache_hits,
-                "binary_files": st.binary_files,
-                "symlinks": st.symlinks,
-                "skipped": len(report.skipped),
-                "seconds": round(st.seconds, 3),
-            },
-        }
-        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    def render(self, report: ProjectReport, *, show_skipped: bool = False) -> str:
+        return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"

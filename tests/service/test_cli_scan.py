@@ -6,7 +6,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scanners.model import FileResult, ScanReport, ScanStats, Skipped
+from scanners.inventory.model import (
+    ComponentEvidence,
+    ComponentKind,
+    EvidenceMethod,
+    make_component,
+)
+from scanners.model import Evidence, FileResult, Method, ScanReport, ScanStats, Skipped
+from scanners.scan import ProjectReport
 from service.cli import main
 from service.cli.scan_cmd import parse_size
 from service.formats.interface import OutputFormat, get_format
@@ -151,16 +158,44 @@ def test_parse_size_rejects_nonsense() -> None:
         parse_size("3 parsecs")
 
 
-@pytest.mark.parametrize("choice", list(OutputFormat))
-def test_every_output_format_renders(choice: OutputFormat) -> None:
-    report = ScanReport(
+def sample_report() -> ProjectReport:
+    """A report with a copyfair vendored component owning one licensed file."""
+    peer = make_component(
+        name="peer-lib",
+        version="1.0",
+        kind=ComponentKind.VENDORED,
+        path="third_party/peer",
+        licence="PPL",
+        evidence=(
+            ComponentEvidence(
+                EvidenceMethod.LICENCE_FILE, "third_party/peer/LICENSE", 1, 0.99, "PPL"
+            ),
+        ),
+    )
+    scan = ScanReport(
         "t",
-        (FileResult("a", ()),),
+        (
+            FileResult(
+                "third_party/peer/LICENSE", (Evidence(Method.LICENCE_TEXT, "PPL", 1, 9, 0.99),)
+            ),
+        ),
         (Skipped("b", "why"),),
         ScanStats(files_seen=2),
     )
-    rendered = get_format(choice).render(report, show_skipped=True)
-    assert rendered.endswith("\n") and "why" in rendered
+    return ProjectReport(
+        scan,
+        (peer,),
+        {"third_party/peer/LICENSE": peer.id},
+        checksums={"third_party/peer/LICENSE": "0" * 40},
+    )
+
+
+@pytest.mark.parametrize("choice", list(OutputFormat))
+def test_every_output_format_renders(choice: OutputFormat) -> None:
+    rendered = get_format(choice).render(sample_report(), show_skipped=True)
+    assert rendered.endswith("\n") and "peer-lib" in rendered
+    if choice in (OutputFormat.TEXT, OutputFormat.JSON, OutputFormat.MARKDOWN, OutputFormat.SARIF):
+        assert "why" in rendered
 
 
 def test_an_unreadable_path_exits_2_naming_it(
@@ -200,3 +235,142 @@ def test_notes_are_shown(tmp_path: Path) -> None:
     _, out, _ = _run(str(tmp_path / "repo" / "new"), "--no-cache", "--format", "json")
     doc = json.loads(out)
     assert doc["notes"] and [f["path"] for f in doc["files"]] == ["a.py"]
+
+
+def test_format_choices_are_every_output_format() -> None:
+    from service.cli.scan_cmd import scan
+
+    option = next(p for p in scan.params if p.name == "output_format")
+    assert list(option.type.choices) == [str(f) for f in OutputFormat]  # type: ignore[attr-defined]
+
+
+def test_json_has_components_owners_and_git(tmp_path: Path) -> None:
+    from tests.scanners.pipeline_fixtures import make_repo
+
+    root = tmp_path / "repo"
+    repo = make_repo(root)
+    write(root, "LICENSE", f"{FAKE_TEXT_MARK}\n")
+    write(root, "vendor/peer/LICENSE", "SPDX-License-Identifier: PPL\n")
+    write(root, "vendor/peer/p.c", "// SPDX-License-Identifier: PPL\n")
+    repo.index.add(["LICENSE", "vendor/peer/LICENSE", "vendor/peer/p.c"])
+    commit = repo.index.commit("init")
+    repo.create_remote("origin", "https://u:secret@example.org/o/r.git")
+    code, out, _ = _run(str(root), "--format", "json", "--no-cache", "-j", "1")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["git"] == {
+        "commit": commit.hexsha,
+        "branch": repo.active_branch.name,
+        "remote_url": "https://example.org/o/r.git",
+        "dirty": False,
+    }
+    comps = {c["path"]: c for c in doc["components"]}
+    assert comps["."]["kind"] == "project" and comps["."]["licence"] == "MIT"
+    peer = comps["vendor/peer"]
+    assert {k: peer[k] for k in ("name", "kind", "licence", "category")} == {
+        "name": "peer",
+        "kind": "vendored",
+        "licence": "PPL",
+        "category": "copyfair",
+    }
+    assert set(peer) >= {"id", "name", "version", "kind", "path", "purl", "licence", "evidence"}
+    assert peer["evidence"][0]["path"] == "vendor/peer/LICENSE"
+    files = {f["path"]: f for f in doc["files"]}
+    assert files["vendor/peer/p.c"]["component"] == peer["id"]
+    assert files["LICENSE"]["component"] == comps["."]["id"]
+    _, text, _ = _run(str(root), "--no-cache", "-j", "1")
+    assert "Components: 2 (1 project, 1 vendored):" in text
+    assert "      peer (vendored, vendor/peer): PPL" in text
+    assert f"Git: {repo.active_branch.name} at {commit.hexsha[:12]}" in text
+
+
+def test_rev_scans_a_revision_without_touching_the_work_tree(tmp_path: Path) -> None:
+    from tests.scanners.pipeline_fixtures import make_repo
+
+    root = tmp_path / "repo"
+    repo = make_repo(root)
+    write(root, "a.py", "# SPDX-License-Identifier: PPL\n")
+    repo.index.add(["a.py"])
+    first = repo.index.commit("one")
+    write(root, "a.py", "# SPDX-License-Identifier: MIT\n")
+    repo.index.add(["a.py"])
+    repo.index.commit("two")
+    write(root, "a.py", "# uncommitted\n")
+    code, out, _ = _run(str(root), "--rev", first.hexsha, "--format", "json", "-j", "1")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["target"] == f"{root}@{first.hexsha}"
+    assert [f["licences"] for f in doc["files"]] == [["PPL"]]
+    assert doc["git"]["commit"] == first.hexsha and doc["git"]["revision"] == first.hexsha
+    assert (root / "a.py").read_text() == "# uncommitted\n"
+    assert repo.head.commit.message == "two" and repo.is_dirty()
+    code, _, err = _run(str(root), "--rev", "no-such-rev")
+    assert code == 2 and "no-such-rev" in err
+
+
+def test_fail_on_exits_1_and_says_which_components(tree: Path) -> None:
+    code, out, err = _run(str(tree), "-j", "1", "--fail-on", "category:copyfair")
+    assert code == 0  # the tree has PPL files but no PPL component: its project is MIT
+    write(tree, "third_party/peer/LICENSE", "SPDX-License-Identifier: PPL\n")
+    code, out, err = _run(
+        str(tree), "-j", "1", "--fail-on", "category:copyfair,licence:GPL-3.0-only"
+    )
+    assert code == 1
+    assert out.startswith("Scanned")  # the report is still written
+    assert "Policy failed" in err and "vendored peer (third_party/peer): PPL" in err
+    assert "PPL (copyfair) matches category:copyfair (from --fail-on)" in err
+    code, _, err = _run(str(tree), "--fail-on", "obligations")
+    assert code == 2 and "reserved" in err
+
+
+def test_policy_file_in_pyproject(tree: Path) -> None:
+    write(tree, "third_party/peer/LICENSE", "SPDX-License-Identifier: PPL\n")
+    write(tree, "pyproject.toml", '[project]\nname = "t"\n\n[tool.copyfair]\ndeny = ["PPL"]\n')
+    code, _, err = _run(str(tree), "-j", "1")
+    assert code == 1 and "pyproject.toml" in err
+    write(tree, "copyfair.toml", '[policy]\nallow = ["category:copyfair"]\n')
+    code, _, err = _run(str(tree), "-j", "1", "--format", "json")
+    assert code == 1  # copyfair.toml wins: PPL allowed, the MIT project is not
+    assert "MIT (permissive) is not in the allow list" in err and "peer" not in err
+    write(tree, "copyfair.toml", '[policy]\nallow = ["category:copyfair", "MIT"]\n')
+    assert _run(str(tree), "-j", "1")[0] == 0
+
+
+def test_sbom_in(tmp_path: Path) -> None:
+    from tests.scanners.test_sbom import CDX, SPDX_TV
+
+    spdx = tmp_path / "app.spdx"
+    spdx.write_text(SPDX_TV)
+    code, out, _ = _run("--sbom", str(spdx), "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["source"] == "sbom" and {c["name"] for c in doc["components"]} == {"app", "peer-lib"}
+    cdx = tmp_path / "bom.json"
+    cdx.write_text(json.dumps(CDX))
+    code, out, err = _run("--sbom", str(cdx), "--fail-on", "category:unknown")
+    assert code == 1 and "mystery" in err and out.startswith("Read SBOM")
+    cdx.write_text(json.dumps(dict(CDX, components=[{"type": "spaceship", "name": "x"}])))
+    code, _, err = _run("--sbom", str(cdx))
+    assert code == 2 and "invalid SBOM" in err and "$.components[0]" in err
+    assert _run("--sbom", str(cdx), str(tmp_path))[0] == 2  # PATH and --sbom: choose one
+
+
+@pytest.mark.parametrize("choice", ["sarif", "spdx-json", "spdx-tv", "cyclonedx-json", "markdown"])
+def test_every_format_from_the_command_line(tree: Path, choice: str) -> None:
+    code, out, _ = _run(str(tree), "--format", choice, "-j", "1", "--max-file-size", "1KB")
+    assert code == 0 and out.strip()
+
+
+def test_spdx_of_a_revision_lists_its_files(tmp_path: Path) -> None:
+    from tests.scanners.pipeline_fixtures import make_repo
+
+    root = tmp_path / "repo"
+    repo = make_repo(root)
+    write(root, "a.py", "# SPDX-License-Identifier: PPL\n")
+    repo.index.add(["a.py"])
+    repo.index.commit("one")
+    code, out, _ = _run(str(root), "--rev", "HEAD", "--format", "spdx-json", "-j", "1")
+    assert code == 0
+    files = json.loads(out)["files"]
+    assert [f["fileName"] for f in files] == ["./a.py"]
+    assert files[0]["licenseInfoInFiles"] == ["PPL"]
