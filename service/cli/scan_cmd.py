@@ -303,7 +303,8 @@ def _enforce(report: ProjectReport, policy: Policy, origin: str | None) -> None:
     if not violations:
         return
     where = f" ({origin} and --fail-on)" if origin else ""
-    click.echo(f"Policy failed{where}: {len(violations)} components refused:", err=True)
+    noun = "component" if len(violations) == 1 else "components"
+    click.echo(f"Policy failed{where}: {len(violations)} {noun} refused:", err=True)
     for v in violations:
         c = v.component
         version = f" {c.version}" if c.version else ""
