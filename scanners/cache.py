@@ -56,11 +56,28 @@ class Outcome:
 Signature = tuple[int, int, int, int]
 
 
-class _PlainUnpickler(pickle.Unpickler):
+class PlainUnpickler(pickle.Unpickler):
     """Loads builtin containers and scalars only."""
 
     def find_class(self, module: str, name: str) -> object:
         raise pickle.UnpicklingError(f"refusing {module}.{name} in a cache file")
+
+
+def write_atomically(file: Path, data: object) -> None:
+    """Pickle ``data`` to ``file`` through a temporary file beside it (``.scan-*.tmp``,
+    removed on failure, pruned when left behind): readers see the old file or the new
+    one. Raises ``OSError`` when it cannot be written."""
+    import tempfile
+
+    file.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".scan-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, file)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
 _EvidenceRow = tuple[str, str, int, int, float, str | None, str | None, str | None]
@@ -171,7 +188,7 @@ class ScanCache:
         key = version_key()
         try:
             with open(file, "rb") as fh:
-                data = _PlainUnpickler(fh).load()
+                data = PlainUnpickler(fh).load()
             _touch_if_old(file)
             if (
                 isinstance(data, dict)
@@ -230,8 +247,6 @@ class ScanCache:
         """Write the entries seen in this scan (others are pruned), atomically."""
         if self.file is None or (not self._dirty and self._new_paths == self.paths):
             return  # disabled, or nothing changed: leave the file as it is
-        import tempfile
-
         used = {rec[4] for rec in self._new_paths.values()} | set(self._decoded)
         results = {d: r for d, r in self._results.items() if d in used}
         data = {
@@ -242,15 +257,7 @@ class ScanCache:
             "results": results,
         }
         try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".scan-", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, self.file)
-            except BaseException:
-                os.unlink(tmp)
-                raise
+            write_atomically(self.file, data)
             _prune(self.file.parent, keep=self.file.name)
         except OSError:
             pass  # a cache we cannot write only costs time

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -73,40 +73,30 @@ class AnnotationFile:
         return None
 
 
-def _toml_glob(glob: str) -> re.Pattern[str]:
-    """REUSE.toml globs: ``*`` within a directory, ``**`` across, ``\\`` escapes."""
+# Globs as regular expressions: the wildcards of each file format, longest first.
+_TOML_WILDCARDS = {"**": ".*", "*": "[^/]*"}  # REUSE.toml: ``*`` within a directory
+_DEP5_WILDCARDS = {"*": ".*", "?": "."}  # Debian copyright: ``*`` across directories too
+
+
+def _glob(glob: str, wildcards: Mapping[str, str], flags: int = 0) -> re.Pattern[str]:
+    """``glob`` as a pattern: ``\\`` escapes the next character, ``wildcards`` map to
+    regular expressions, any other character stands for itself."""
     out: list[str] = []
     i = 0
     while i < len(glob):
-        c = glob[i]
-        if c == "\\" and i + 1 < len(glob):
-            out.append(re.escape(glob[i + 1]))
-            i += 2
-        elif glob.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif c == "*":
-            out.append("[^/]*")
-            i += 1
-        else:
-            out.append(re.escape(c))
-            i += 1
-    return re.compile("".join(out))
-
-
-def _dep5_glob(glob: str) -> re.Pattern[str]:
-    """Debian copyright globs: ``*`` matches anything including ``/``, ``?`` one char."""
-    out: list[str] = []
-    i = 0
-    while i < len(glob):
-        c = glob[i]
-        if c == "\\" and i + 1 < len(glob):
+        if glob[i] == "\\" and i + 1 < len(glob):
             out.append(re.escape(glob[i + 1]))
             i += 2
             continue
-        out.append(".*" if c == "*" else "." if c == "?" else re.escape(c))
-        i += 1
-    return re.compile("".join(out), re.DOTALL)
+        for wildcard, regex in wildcards.items():
+            if glob.startswith(wildcard, i):
+                out.append(regex)
+                i += len(wildcard)
+                break
+        else:
+            out.append(re.escape(glob[i]))
+            i += 1
+    return re.compile("".join(out), flags)
 
 
 def _strings(value: object) -> tuple[str, ...] | None:
@@ -175,7 +165,7 @@ def parse_reuse_toml(text: str, source_path: str) -> tuple[AnnotationFile | None
                 )
             )
             continue
-        patterns = tuple(_toml_glob(p) for p in paths)
+        patterns = tuple(_glob(p, _TOML_WILDCARDS) for p in paths)
         annotations.append(Annotation(patterns, expressions, precedence, line))
     directory = str(PurePosixPath(source_path).parent)
     directory = "" if directory == "." else directory
@@ -233,7 +223,7 @@ def parse_dep5(text: str, source_path: str = DEP5) -> tuple[AnnotationFile | Non
         if not expression:
             problems.append(Skipped(source_path, f"dep5 line {at}: empty License field"))
             continue
-        patterns = tuple(_dep5_glob(g) for g in fields["files"][0].split())
+        patterns = tuple(_glob(g, _DEP5_WILDCARDS, re.DOTALL) for g in fields["files"][0].split())
         annotations.append(Annotation(patterns, (expression,), Precedence.AGGREGATE, at))
     return AnnotationFile(source_path, "", tuple(annotations)), problems
 

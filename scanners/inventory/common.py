@@ -6,6 +6,7 @@ import posixpath
 
 from scanners.inventory.licensing import Interpretation, interpret
 from scanners.inventory.model import ComponentEvidence, ComponentKind, EvidenceMethod
+from scanners.model import Evidence
 
 # Directories whose manifests describe installed third-party packages.
 INSTALLED_DIRS = frozenset({"node_modules", "site-packages", "dist-packages"})
@@ -67,6 +68,18 @@ def existence(
 ) -> ComponentEvidence:
     """Evidence that a component exists, without a licence."""
     return ComponentEvidence(method=method, path=path, line=line, score=1.0, detail=detail)
+
+
+def licence_file_evidence(path: str, found: Evidence) -> ComponentEvidence:
+    """What detection ``found`` in the licence file ``path``, as a component's evidence."""
+    return ComponentEvidence(
+        method=EvidenceMethod.LICENCE_FILE,
+        path=path,
+        line=found.start_line,
+        score=found.score,
+        licence=found.licence,
+        detail=f"{found.method} in licence file",
+    )
 
 
 def lists_dependencies(path: str) -> bool:

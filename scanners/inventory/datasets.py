@@ -34,7 +34,14 @@ from scanners.inventory.model import (
     Inventory,
     make_component,
 )
-from scanners.inventory.parsing import ParseFailure, front_matter, load_json, load_xml, load_yaml
+from scanners.inventory.parsing import (
+    ParseFailure,
+    front_matter,
+    load_json,
+    load_mapping,
+    load_xml,
+    load_yaml,
+)
 from scanners.model import Skipped
 
 DATA_EXTENSIONS = frozenset(
@@ -284,11 +291,9 @@ def _open_definition(value: str) -> Interpretation:
 def parse_datapackage(text: str, path: str) -> Inventory:
     """Frictionless ``datapackage.json``: ``name``, ``version``, ``licenses``."""
     try:
-        data = load_json(text)
+        data = load_mapping(load_json, text, "datapackage.json: not a JSON object")
     except ParseFailure as exc:
         return Inventory(skipped=(exc.skipped(path),))
-    if not isinstance(data, dict):
-        return Inventory(skipped=(Skipped(path, "datapackage.json: not a JSON object"),))
     meanings, evidence = _licence_list(data.get("licenses"), text, path, _open_definition)
     name = data.get("name") or data.get("title") or _root_name(path)
     version = data.get("version") if isinstance(data.get("version"), str) else None
@@ -309,11 +314,9 @@ def parse_datapackage(text: str, path: str) -> Inventory:
 def parse_kaggle_metadata(text: str, path: str) -> Inventory:
     """Kaggle ``dataset-metadata.json``: ``id`` (``owner/slug``), ``title``, ``licenses``."""
     try:
-        data = load_json(text)
+        data = load_mapping(load_json, text, "dataset-metadata.json: not a JSON object")
     except ParseFailure as exc:
         return Inventory(skipped=(exc.skipped(path),))
-    if not isinstance(data, dict):
-        return Inventory(skipped=(Skipped(path, "dataset-metadata.json: not a JSON object"),))
     meanings, evidence = _licence_list(data.get("licenses"), text, path, interpret_kaggle)
     ref = data.get("id") if isinstance(data.get("id"), str) else None
     name = ref or data.get("title") or _root_name(path)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from scanners.inventory import datasets, go, java, javascript, python, rust
-from scanners.inventory.common import INSTALLED_DIRS, VENDOR_DIRS
+from scanners.inventory.common import INSTALLED_DIRS, VENDOR_DIRS, licence_file_evidence
 from scanners.inventory.licensing import combine
 from scanners.inventory.model import (
     KIND_PRIORITY,
@@ -295,16 +295,7 @@ def _with_licence_files(
                 if ev.licence in expressions:
                     continue
                 expressions.append(ev.licence)
-                evidence.append(
-                    ComponentEvidence(
-                        method=EvidenceMethod.LICENCE_FILE,
-                        path=rel,
-                        line=ev.start_line,
-                        score=ev.score,
-                        licence=ev.licence,
-                        detail=f"{ev.method} in licence file",
-                    )
-                )
+                evidence.append(licence_file_evidence(rel, ev))
     licence_files = tuple(dict.fromkeys((*component.licence_files, *files)))
     if not expressions:
         reason = component.licence_reason

@@ -31,7 +31,7 @@ from scanners.inventory.model import (
     Scope,
     make_component,
 )
-from scanners.inventory.parsing import ParseFailure, load_json, load_yaml
+from scanners.inventory.parsing import ParseFailure, load_json, load_mapping, load_yaml
 from scanners.model import Skipped
 
 ECOSYSTEM = "npm"
@@ -144,11 +144,9 @@ def parse_package_json(text: str, path: str) -> Inventory:
     an installed dependency whose declared licence is authoritative) and, except for
     installed packages, the dependencies it declares."""
     try:
-        data = load_json(text)
+        data = load_mapping(load_json, text, "package.json: not a JSON object")
     except ParseFailure as exc:
         return Inventory(skipped=(exc.skipped(path),))
-    if not isinstance(data, dict):
-        return Inventory(skipped=(Skipped(path, "package.json: not a JSON object"),))
     kind = kind_of_manifest(path)
     components: list[Component] = []
     name = data.get("name")
@@ -211,11 +209,9 @@ def parse_package_lock(text: str, path: str) -> Inventory:
     """``package-lock.json`` / ``npm-shrinkwrap.json``: v2/v3 ``packages`` (with the
     ``license`` npm records for each package), else v1's nested ``dependencies``."""
     try:
-        data = load_json(text)
+        data = load_mapping(load_json, text, "package-lock.json: not a JSON object")
     except ParseFailure as exc:
         return Inventory(skipped=(exc.skipped(path),))
-    if not isinstance(data, dict):
-        return Inventory(skipped=(Skipped(path, "package-lock.json: not a JSON object"),))
     packages = data.get("packages")
     if isinstance(packages, dict):
         return Inventory(tuple(_lock_v2(packages, path, key_lines(text, "    "))))
@@ -369,11 +365,9 @@ def parse_pnpm_lock(text: str, path: str) -> Inventory:
     """``pnpm-lock.yaml`` v5, v6 and v9: the ``packages`` section, with dev/optional flags
     where the lockfile records them (v5/v6)."""
     try:
-        data = load_yaml(text)
+        data = load_mapping(load_yaml, text, "pnpm-lock.yaml: not a mapping")
     except ParseFailure as exc:
         return Inventory(skipped=(exc.skipped(path),))
-    if not isinstance(data, dict):
-        return Inventory(skipped=(Skipped(path, "pnpm-lock.yaml: not a mapping"),))
     packages = data.get("packages")
     if not isinstance(packages, dict):
         return Inventory()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Callable
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
@@ -47,6 +48,15 @@ def load_json(text: str) -> Any:
         raise ParseFailure(_message("JSON", exc.msg, exc.lineno, exc.colno)) from exc
     except RecursionError as exc:
         raise ParseFailure(_message("JSON", "nested too deeply")) from exc
+
+
+def load_mapping(load: Callable[[str], Any], text: str, not_mapping: str) -> dict[Any, Any]:
+    """``load(text)`` when it is a mapping (a JSON object, a YAML mapping); else
+    :class:`ParseFailure` with the reason ``not_mapping``."""
+    data = load(text)
+    if not isinstance(data, dict):
+        raise ParseFailure(not_mapping)
+    return data
 
 
 def load_toml(text: str) -> dict[str, Any]:

@@ -61,27 +61,23 @@ def maven(group: str, artifact: str, version: str | None = None) -> str:
 
 
 def hugging_face_dataset(repo_id: str, revision: str | None = None) -> str:
-    namespace, _, name = repo_id.rpartition("/")
-    return str(
-        PackageURL(
-            type="huggingface",
-            namespace=namespace or None,
-            name=name,
-            version=revision,
-            qualifiers={"repository_url": HF_DATASETS},
-        ).to_string()
-    )
+    return _hosted("huggingface", repo_id, revision, HF_DATASETS)
 
 
 def kaggle_dataset(ref: str, version: str | None = None) -> str:
+    return _hosted("generic", ref, version, KAGGLE_DATASETS)
+
+
+def _hosted(purl_type: str, ref: str, version: str | None, repository_url: str) -> str:
+    """A dataset on a hub: ``owner/name`` split at the last ``/``, the hub as qualifier."""
     namespace, _, name = ref.rpartition("/")
     return str(
         PackageURL(
-            type="generic",
+            type=purl_type,
             namespace=namespace or None,
             name=name,
             version=version,
-            qualifiers={"repository_url": KAGGLE_DATASETS},
+            qualifiers={"repository_url": repository_url},
         ).to_string()
     )
 

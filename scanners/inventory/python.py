@@ -35,7 +35,7 @@ from scanners.inventory.model import (
     Scope,
     make_component,
 )
-from scanners.inventory.parsing import ParseFailure, load_json, load_toml
+from scanners.inventory.parsing import ParseFailure, load_json, load_mapping, load_toml
 from scanners.model import Skipped
 
 ECOSYSTEM = "pypi"
@@ -423,11 +423,9 @@ def parse_uv_lock(text: str, path: str) -> Inventory:
 
 def parse_pipfile_lock(text: str, path: str) -> Inventory:
     try:
-        data = load_json(text)
+        data = load_mapping(load_json, text, "Pipfile.lock: not a JSON object")
     except ParseFailure as exc:
         return Inventory(skipped=(exc.skipped(path),))
-    if not isinstance(data, dict):
-        return Inventory(skipped=(Skipped(path, "Pipfile.lock: not a JSON object"),))
     out: list[Component] = []
     for section, scope in (("default", Scope.RUNTIME), ("develop", Scope.DEV)):
         entries = data.get(section)

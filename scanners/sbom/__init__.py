@@ -15,9 +15,13 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scanners.errors import ScannerError
-from scanners.scan import ProjectReport
+from scanners.project import ProjectReport
+
+if TYPE_CHECKING:  # the inventory is imported when an SBOM is read
+    from scanners.inventory.model import ComponentEvidence
 
 
 class SbomError(ScannerError):
@@ -38,6 +42,19 @@ def is_cyclonedx(text: str) -> bool:
     except ValueError:
         return False
     return isinstance(data, dict) and data.get("bomFormat") == "CycloneDX"
+
+
+def stated_licence(licence: str | None, source: str, detail: str) -> tuple[ComponentEvidence, ...]:
+    """The evidence for a component's ``licence`` as the SBOM file ``source`` states it in
+    the field ``detail`` names; none when it states no licence."""
+    from scanners.inventory.model import ComponentEvidence, EvidenceMethod
+
+    if licence is None:
+        return ()
+    evidence = ComponentEvidence(
+        method=EvidenceMethod.MANIFEST, path=source, score=1.0, licence=licence, detail=detail
+    )
+    return (evidence,)
 
 
 def read_sbom(path: str | os.PathLike[str]) -> ProjectReport:

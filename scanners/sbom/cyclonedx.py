@@ -14,13 +14,11 @@ from typing import Any
 
 from scanners.inventory.model import (
     Component,
-    ComponentEvidence,
     ComponentKind,
-    EvidenceMethod,
     make_component,
 )
 from scanners.model import ScanReport
-from scanners.scan import ProjectReport
+from scanners.project import ProjectReport
 
 _DEFAULT_VERSION = "1.6"
 
@@ -86,18 +84,9 @@ def _licence(c: dict[str, Any]) -> tuple[str | None, str | None]:
 
 
 def _component(c: dict[str, Any], where: str, kind: ComponentKind, source: str) -> Component:
+    from scanners.sbom import stated_licence
+
     licence, reason = _licence(c)
-    evidence: tuple[ComponentEvidence, ...] = ()
-    if licence is not None:
-        evidence = (
-            ComponentEvidence(
-                method=EvidenceMethod.MANIFEST,
-                path=source,
-                score=1.0,
-                licence=licence,
-                detail=f"CycloneDX {where}.licenses",
-            ),
-        )
     if kind is not ComponentKind.PROJECT and c.get("type") == "data":
         kind = ComponentKind.DATASET
     return make_component(
@@ -108,7 +97,7 @@ def _component(c: dict[str, Any], where: str, kind: ComponentKind, source: str) 
         purl=str(c["purl"]) if c.get("purl") else None,
         licence=licence,
         licence_reason=reason,
-        evidence=evidence,
+        evidence=stated_licence(licence, source, f"CycloneDX {where}.licenses"),
     )
 
 

@@ -14,13 +14,11 @@ from typing import Any
 from scanners.inventory.model import (
     NOASSERTION,
     Component,
-    ComponentEvidence,
     ComponentKind,
-    EvidenceMethod,
     make_component,
 )
 from scanners.model import Evidence, FileResult, Method, ScanReport
-from scanners.scan import ProjectReport
+from scanners.project import ProjectReport
 
 
 def _parse(file: Path, name: str) -> Any:
@@ -80,7 +78,7 @@ def read_spdx(file: Path, name: str) -> ProjectReport:
     from spdx_tools.spdx.model.relationship import RelationshipType
     from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 
-    from scanners.sbom import SbomError
+    from scanners.sbom import SbomError, stated_licence
 
     document = _parse(file, name)
     problems = validate_full_spdx_document(document)
@@ -105,17 +103,7 @@ def read_spdx(file: Path, name: str) -> ProjectReport:
         declared = _expression(package.license_declared, local)
         licence = concluded or declared
         field = "licenseConcluded" if concluded else "licenseDeclared"
-        evidence: tuple[ComponentEvidence, ...] = ()
-        if licence is not None:
-            evidence = (
-                ComponentEvidence(
-                    method=EvidenceMethod.MANIFEST,
-                    path=source,
-                    score=1.0,
-                    licence=licence,
-                    detail=f"SPDX package {package.spdx_id} {field}",
-                ),
-            )
+        evidence = stated_licence(licence, source, f"SPDX package {package.spdx_id} {field}")
         purpose = getattr(package.primary_package_purpose, "name", "")
         if package.spdx_id in described:
             kind = ComponentKind.PROJECT

@@ -1,6 +1,6 @@
 """``copyfair scan PATH``: find every licence in a tree and report it.
 
-Thin: build the report (:func:`scanners.scan.scan_project`, or
+Thin: build the report (:func:`scanners.project.scan_project`, or
 :func:`scanners.sbom.read_sbom` for ``--sbom``), format it (:mod:`service.formats`),
 write it, apply the policy (:mod:`scanners.policy`) and choose the exit code (0
 success, 1 policy failure, 2 usage or input error). Heavy modules are imported inside
@@ -18,7 +18,7 @@ import click
 
 if TYPE_CHECKING:
     from scanners.policy import Policy
-    from scanners.scan import ProjectReport
+    from scanners.project import ProjectReport
 
 EXIT_POLICY_FAILURE = 1
 EXIT_INPUT_ERROR = 2
@@ -235,7 +235,8 @@ def _scan(
     """Scan PATH (or its revision REV); ``checksums``: read the SHA-1 of licensed files
     (for SPDX) while they are still there (a revision's files are deleted afterwards)."""
     from scanners.cache import default_cache_dir
-    from scanners.scan import ScanOptions, scan_project, with_checksums
+    from scanners.project import scan_project, with_checksums
+    from scanners.scan import ScanOptions
 
     options = ScanOptions(
         all_files=all_files,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from scanners.inventory.model import NOASSERTION, ComponentKind
-from scanners.scan import ProjectReport
+from scanners.project import ProjectReport
 from service.formats.summary import (
     ComponentRow,
     component_rows,

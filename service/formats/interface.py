@@ -1,6 +1,6 @@
 """The output formats of ``copyfair scan``: one :class:`Format` protocol, one module each.
 
-A format turns a :class:`scanners.scan.ProjectReport` (the file-level scan, the component
+A format turns a :class:`scanners.project.ProjectReport` (the file-level scan, the component
 inventory and the git facts) into text; it has no side effects (the command writes the
 text where the user asked).
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Protocol, assert_never
 
-from scanners.scan import ProjectReport
+from scanners.project import ProjectReport
 
 
 class OutputFormat(StrEnum):

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 
-from scanners.scan import ProjectReport
+from scanners.project import ProjectReport
 from service.formats.summary import component_dict, component_rows, summarise
 
 SCHEMA_VERSION = "1"

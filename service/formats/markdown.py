@@ -8,7 +8,7 @@ section. Cells are escaped: component names and paths come from untrusted trees.
 
 from __future__ import annotations
 
-from scanners.scan import ProjectReport
+from scanners.project import ProjectReport
 from service.formats.summary import ATTENTION, component_rows, licence_location, summarise
 
 MAX_ROWS = 50

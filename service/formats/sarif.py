@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from scanners.scan import ProjectReport
+from scanners.project import ProjectReport
 from service.formats.summary import (
     ATTENTION,
     ComponentRow,

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scanners.inventory.model import NOASSERTION, Component, ComponentKind
-from scanners.scan import ProjectReport
+from scanners.project import ProjectReport
 from service.formats.summary import tool_version
 
 _REF_CHARS = re.compile(r"[^A-Za-z0-9.\-]+")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from scanners.inventory.model import Component
 from scanners.model import ScanReport
-from scanners.scan import ProjectReport
+from scanners.project import ProjectReport
 
 UNKNOWN = "unknown"
 

@@ -9,7 +9,7 @@ one, the others counted); then the skipped count and how to see the skipped file
 from __future__ import annotations
 
 from scanners.inventory.model import KIND_PRIORITY
-from scanners.scan import ProjectReport
+from scanners.project import ProjectReport
 from scanners.tags import UNKNOWN_LICENCE
 from service.formats.summary import ATTENTION, ComponentRow, component_rows, summarise
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from scanners.inventory.model import ComponentKind, EvidenceMethod
-from scanners.scan import ScanOptions, build_inventory, scan_project, with_checksums
+from scanners.project import build_inventory, scan_project, with_checksums
+from scanners.scan import ScanOptions
 from tests.scanners.pipeline_fixtures import FAKE_TEXT_MARK, install_fakes, make_repo, write
 
 
@@ -102,7 +103,7 @@ def test_checksums_are_sha1_of_content(tmp_path: Path) -> None:
 def test_the_inventory_of_an_unchanged_tree_comes_from_the_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import scanners.scan
+    import scanners.project
     from tests.scanners.pipeline_fixtures import backdate
 
     root = _tree(tmp_path / "p")
@@ -111,13 +112,13 @@ def test_the_inventory_of_an_unchanged_tree_comes_from_the_cache(
     first = scan_project(root, options)
     assert list((tmp_path / "cache").glob("scan-*-inventory.pickle"))
     calls: list[int] = []
-    real = scanners.scan.build_inventory
+    real = scanners.project.build_inventory
 
     def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(scanners.scan, "build_inventory", counting)
+    monkeypatch.setattr(scanners.project, "build_inventory", counting)
     again = scan_project(root, options)
     assert calls == [] and again.components == first.components and again.owners == first.owners
     write(root, "third_party/other/LICENSE", "SPDX-License-Identifier: MIT\n")

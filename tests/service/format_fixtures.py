@@ -10,7 +10,7 @@ from scanners.inventory.model import (
     make_component,
 )
 from scanners.model import Evidence, FileResult, Method, ScanReport, ScanStats, Skipped
-from scanners.scan import ProjectReport
+from scanners.project import ProjectReport
 
 
 def report() -> ProjectReport:

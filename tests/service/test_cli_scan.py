@@ -13,7 +13,7 @@ from scanners.inventory.model import (
     make_component,
 )
 from scanners.model import Evidence, FileResult, Method, ScanReport, ScanStats, Skipped
-from scanners.scan import ProjectReport
+from scanners.project import ProjectReport
 from service.cli import main
 from service.cli.scan_cmd import parse_size
 from service.formats.interface import OutputFormat, get_format
