@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from service.api.deps import Services
 from service.api.errors import install_error_handlers
 from service.api.limits import BodyLimitMiddleware
-from service.api.routes import commons, health, me
+from service.api.routes import commons, health, ledger, me, scans, webhooks
 from service.db.engine import create_engine, create_session_factory
 from service.db.migrate import ensure_schema
 from service.settings import Settings, settings_from_env
@@ -39,6 +39,9 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await ensure_schema(engine, auto_migrate=settings.auto_migrate)
         yield
+        runner = getattr(app.state, "job_runner", None)
+        if runner is not None:
+            runner.close()
         await engine.dispose()
 
     app = FastAPI(
@@ -58,6 +61,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     app.include_router(me.router)
     app.include_router(commons.router)
+    app.include_router(scans.router)
+    app.include_router(ledger.router)
+    app.include_router(webhooks.router)
     return app
 
 
