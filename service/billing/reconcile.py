@@ -1,0 +1,83 @@
+"""Reconciliation: the ledger and our invoices against the gateway, every difference reported.
+
+For each invoice: the ledger must hold its issue (once finalised) and its payment (once
+paid) with the invoice's total; the gateway, when it knows the invoice, must agree on the
+status (paid or not) and the total. Differences are data, never an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.billing.interface import BillingGateway
+from service.db.models import Invoice, InvoiceLine, InvoiceStatus, LedgerEntry, LedgerTransaction
+
+__all__ = ["Difference", "reconcile"]
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    invoice_id: str
+    what: str
+    ours: str
+    theirs: str
+
+
+async def _receivable_moved(session: AsyncSession, reference: str) -> int | None:
+    """The amount a ledger transaction put on (or took off) receivables, None if absent."""
+    total = await session.scalar(
+        select(func.sum(LedgerEntry.amount_minor))
+        .join(LedgerTransaction, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .where(LedgerTransaction.reference == reference, LedgerEntry.account.like("receivable:%"))
+    )
+    found = await session.scalar(
+        select(LedgerTransaction.id).where(LedgerTransaction.reference == reference)
+    )
+    return None if found is None else int(total or 0)
+
+
+async def reconcile(session: AsyncSession, gateway: BillingGateway) -> list[Difference]:
+    out: list[Difference] = []
+    invoices = list(await session.scalars(select(Invoice).order_by(Invoice.created_at)))
+    for invoice in invoices:
+        iid = str(invoice.id)
+        total = int(
+            await session.scalar(
+                select(func.coalesce(func.sum(InvoiceLine.amount_minor), 0)).where(
+                    InvoiceLine.invoice_id == invoice.id
+                )
+            )
+            or 0
+        )
+        issued = await _receivable_moved(session, f"issue:{iid}")
+        paid = await _receivable_moved(session, f"payment:{iid}")
+        is_paid = invoice.status in (InvoiceStatus.PAID, InvoiceStatus.REFUNDED)
+        if invoice.status != InvoiceStatus.DRAFT and issued != total:
+            out.append(Difference(iid, "ledger issue", str(total), str(issued)))
+        if is_paid and paid != -total:
+            out.append(Difference(iid, "ledger payment", str(-total), str(paid)))
+        if not is_paid and paid is not None:
+            out.append(Difference(iid, "ledger payment of an unpaid invoice", "none", str(paid)))
+        if invoice.external_id is None or invoice.gateway != gateway.kind.value:
+            continue
+        remote = await asyncio.to_thread(gateway.fetch, invoice.external_id)
+        if remote is None:
+            if gateway.kind.value != "manual":
+                out.append(Difference(iid, "unknown at the gateway", invoice.external_id, "none"))
+            continue
+        if remote.total_minor != total or remote.currency != invoice.currency:
+            out.append(
+                Difference(
+                    iid,
+                    "total",
+                    f"{total} {invoice.currency}",
+                    f"{remote.total_minor} {remote.currency}",
+                )
+            )
+        if (remote.status == "paid") != is_paid:
+            out.append(Difference(iid, "status", invoice.status, remote.status))
+    return out
