@@ -282,4 +282,3 @@ def scan_listing(
     )
     report = ScanReport(os.fspath(target), tuple(results), tuple(skipped), stats, listing.notes)
     return report, cache
-
