@@ -22,9 +22,17 @@ from pathlib import Path
 
 from licences.sources import DATA_DIR, template_sources
 from scanners.matching.normalise import equivalences
-from scanners.matching.templates import REQUIRED, Template, compile_source
+from scanners.matching.templates import (
+    REQUIRED,
+    Template,
+    compile_source,
+    template_program,
+    template_regexes,
+    token_char,
+)
+from scanners.matching.verify import Program
 
-COMPILER_VERSION = "17"
+COMPILER_VERSION = "20"
 NGRAM = 4
 
 
@@ -36,8 +44,8 @@ class TemplateInfo:
     is_exception: bool
     deprecated: bool
     source: str
-    prefix: str
-    pattern: str
+    prefix: str  # regex over token codes (see templates.template_regexes)
+    body: Program  # the rest, for scanners.matching.verify
     var_sizes: tuple[int, ...]
     n_prefix_vars: int
     prefix_tokens: int
@@ -60,6 +68,10 @@ class TemplateIndex:
     # per template: the templates with the same text, itself included; the first of
     # them stands for all in the postings
     twins: tuple[tuple[int, ...], ...]
+    # The most tokens between two words holding a WINDOW_ANCHORS word (or a text's start
+    # or end) in any template that holds one: in a large text, a licence text lies
+    # within that distance of such a word (see LicenceTextMatcher.match).
+    window_tokens: int
 
 
 def ngram_hashes(ids: Sequence[int]) -> set[int]:
@@ -82,7 +94,7 @@ def build_index(templates: Iterable[Template]) -> TemplateIndex:
     # entry in the postings: selection and verification are done once for all of them.
     groups: dict[tuple[object, ...], list[int]] = {}
     for n, t in enumerate(tpls):
-        groups.setdefault((t.prefix, t.pattern, t.tokens, t.required), []).append(n)
+        groups.setdefault((t.pieces, t.split), []).append(n)
     twins: list[tuple[int, ...]] = [()] * len(tpls)
     for members in groups.values():
         for n in members:
@@ -101,21 +113,24 @@ def build_index(templates: Iterable[Template]) -> TemplateIndex:
     # One tuple object per distinct set of templates: pickled once, loaded once.
     distinct: dict[tuple[int, ...], tuple[int, ...]] = {}
     postings = {h: distinct.setdefault(tuple(ns), tuple(ns)) for h, ns in shared.items()}
+    chars = {tok: token_char(i) for tok, i in vocabulary.items()}
+    prefixes = [template_regexes(t.pieces, t.split, chars)[0] for t in tpls]
+    bodies = [template_program(t.pieces, t.split, chars) for t in tpls]
     infos = tuple(
         TemplateInfo(
             t.licence_id,
             t.is_exception,
             t.deprecated,
             t.source,
-            t.prefix,
-            t.pattern,
+            prefix,
+            body,
             t.var_sizes,
             t.n_prefix_vars,
             t.prefix_tokens,
             len(t.tokens),
             t.n_required,
         )
-        for t in tpls
+        for t, prefix, body in zip(tpls, prefixes, bodies, strict=True)
     )
     required = tuple(bytes(t.required) for t in tpls)
     return TemplateIndex(
@@ -127,6 +142,7 @@ def build_index(templates: Iterable[Template]) -> TemplateIndex:
         tuple(counts),
         _anchors(tpls),
         tuple(twins),
+        _window_tokens(tpls),
     )
 
 
@@ -156,6 +172,23 @@ def _anchors(templates: tuple[Template, ...]) -> tuple[str, ...]:
         anchors.add(best)
         anchors.update(variants.get(best, ()))
     return tuple(sorted(anchors))
+
+
+# Words near which a licence text in a large file must lie (German and French CC texts
+# say "Lizenz" and "droit"). Only a few very short texts hold none of them (Barr,
+# diffmark, Gutmann, ...: the prefilter only looks for those in small files anyway).
+WINDOW_ANCHORS = (*COMMON_ANCHORS, "lizenz", "commons", "droit", "rechte")
+
+
+def _window_tokens(templates: tuple[Template, ...]) -> int:
+    widest = 0
+    for t in templates:
+        hits = [k for k, tok in enumerate(t.tokens) if any(a in tok for a in WINDOW_ANCHORS)]
+        if hits:
+            gaps = [hits[0], len(t.tokens) - hits[-1]]
+            gaps += [b - a for a, b in zip(hits, hits[1:], strict=False)]
+            widest = max(widest, *gaps)
+    return widest
 
 
 def compile_index() -> TemplateIndex:

@@ -1,11 +1,17 @@
 """Find full licence texts in a text: candidates, verification, overlap resolution.
 
+0. A large text (over :data:`WINDOW_MIN_CHARS`) is matched in windows: the lines within
+   reach of a word like "licence", "copyright" or "warranty" (any licence text has one
+   every few hundred tokens, see ``index.WINDOW_ANCHORS``), so that the rest of a big
+   source file is never tokenised.
 1. Candidate selection: a text holding none of the index's anchor words is done. Else
    its token 4-grams are looked up in the inverted index; templates whose required text
    is well covered become candidates (same-text templates are one entry).
-2. Exact verification, best-covered candidates first: the template's regex over the
-   joined tokens (a match per the SPDX Matching Guidelines, score 1.0). Once exact
-   matches explain the text, only equally covered templates are still tried.
+2. Exact verification, best-covered candidates first: the template's program
+   (:mod:`scanners.matching.verify`, a regex interpreted without compiling) over the
+   text's token codes, one character per token (a match per the SPDX Matching
+   Guidelines, score 1.0). Once exact matches explain the text, only equally covered
+   templates are still tried.
 3. Otherwise approximate verification: an alignment (longest common subsequence,
    rapidfuzz) of each close candidate's tokens with the text, split where long runs of
    text are unexplained, scored by the share of the template's required tokens found,
@@ -24,18 +30,20 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import chain
 
 from rapidfuzz.distance import LCSseq
 
-from scanners.matching.index import TemplateIndex, ngram_hashes
+from scanners.matching.index import COMMON_ANCHORS, NGRAM, WINDOW_ANCHORS, TemplateIndex
 from scanners.matching.normalise import (
     TokenisedText,
     equivalences,
     tokenise_with_lines,
 )
-from scanners.matching.templates import REQUIRED
+from scanners.matching.templates import REQUIRED, UNKNOWN_CHAR, token_char
+from scanners.matching.verify import Capture, find_all
 from scanners.model import Evidence, Method
 
 _QUICK_TOKEN = re.compile(r"[^\W_]+")
@@ -45,7 +53,7 @@ MIN_SCORE = 0.8  # approximate matches below this are not reported, unless parti
 PARTIAL_MIN_SHARE = 0.5  # a contiguous part of a text holding this share of the template,
 PARTIAL_MIN_TOKENS = 100  # at least this many of its required tokens,
 PARTIAL_PRECISION = 0.95  # and almost nothing else, is reported with that share as score
-EXACT_RATIO = 0.65  # ... before its regex is tried
+EXACT_RATIO = 0.65  # ... before exact verification is tried
 EXACT_RIVALS = 0.02  # once a text is explained, try only templates this close in coverage
 EXPLAINED_ENOUGH = 0.95  # no alignment when exact matches explain this share of the text
 CHALLENGER_WEIGHT = 0.8  # overlapping matches this close to the best may challenge it
@@ -56,6 +64,9 @@ SAME_LICENCE_SLACK = 0.02  # an SPDX id this close to a LicenseRef- one is the s
 FUZZY_MAX = 12  # align at most this many of the best-covered candidates
 _MIN_BLOCK = 2  # aligned runs shorter than this are noise
 _CLUSTER_GAP = 60  # unexplained tokens that split an alignment into separate regions
+WINDOW_MIN_CHARS = 16 * 1024  # texts larger than this are matched in windows
+_WINDOW_CHARS_PER_TOKEN = 12  # generous: comment markers, indentation, Markdown
+_WINDOW_SLACK = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +86,8 @@ class Match:
 
 class LicenceTextMatcher:
     """Matches full licence texts against the compiled templates. Fork-friendly: the
-    index is plain data; compiled regexes are created lazily per process."""
+    index is plain data (exact verification is interpreted); only the short regexes of
+    template prefixes are compiled, lazily, per process."""
 
     def __init__(self, index: TemplateIndex) -> None:
         self.index = index
@@ -85,7 +97,13 @@ class LicenceTextMatcher:
             if canon in index.vocabulary:
                 self._quick_ids[raw] = index.vocabulary[canon]
         self._gram_keys = frozenset(index.postings)
-        self._regex: dict[int, tuple[re.Pattern[str], re.Pattern[str]]] = {}
+        # The common anchors first: most texts that have any have one of them, and the
+        # check stops at the first found.
+        common = [a for a in COMMON_ANCHORS if a in index.anchors]
+        self._anchors = (*common, *(a for a in index.anchors if a not in common))
+        self._chars = {tok: token_char(i) for tok, i in index.vocabulary.items()}
+        self._window_radius = index.window_tokens * _WINDOW_CHARS_PER_TOKEN + _WINDOW_SLACK
+        self._prefix: dict[int, re.Pattern[str]] = {}
         self._distinct: dict[tuple[int, int], tuple[tuple[int, ...], tuple[int, ...]]] = {}
 
     # -- public API -------------------------------------------------------------------
@@ -93,8 +111,47 @@ class LicenceTextMatcher:
     def match(self, text: str) -> list[Evidence]:
         """One Evidence (method ``licence-text``) per licence text found in ``text``."""
         lowered = text.lower()
-        if not any(a in lowered for a in self.index.anchors):
+        if not any(a in lowered for a in self._anchors):
             return []
+        if len(text) <= WINDOW_MIN_CHARS or len(lowered) != len(text):
+            return self._match_region(text, lowered)
+        out: list[Evidence] = []
+        for start, end in self.windows(lowered):
+            if start == 0 and end == len(text):
+                return self._match_region(text, lowered)
+            found = self._match_region(text[start:end], lowered[start:end])
+            if found:
+                shift = text.count("\n", 0, start)
+                out.extend(
+                    replace(e, start_line=e.start_line + shift, end_line=e.end_line + shift)
+                    for e in found
+                )
+        return out
+
+    def windows(self, lowered: str) -> list[tuple[int, int]]:
+        """The regions of a large lower-cased text that may hold a licence text: whole
+        lines within :attr:`_window_radius` characters of a window anchor, merged."""
+        radius = self._window_radius
+        size = len(lowered)
+        spans: list[tuple[int, int]] = []
+        for word in WINDOW_ANCHORS:
+            at = lowered.find(word)
+            while at >= 0:
+                spans.append((max(0, at - radius), min(size, at + len(word) + radius)))
+                at = lowered.find(word, at + len(word))
+        spans.sort()
+        merged: list[tuple[int, int]] = []
+        for a, b in spans:
+            a = lowered.rfind("\n", 0, a) + 1
+            nl = lowered.find("\n", b)
+            b = size if nl < 0 else nl + 1
+            if merged and a <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+            else:
+                merged.append((a, b))
+        return merged
+
+    def _match_region(self, text: str, lowered: str) -> list[Evidence]:
         candidates = self._quick_candidates(lowered)
         if not candidates:
             return []
@@ -118,45 +175,41 @@ class LicenceTextMatcher:
 
     def _quick_candidates(self, lowered: str) -> list[tuple[float, int]]:
         """Candidates from a quick tokenisation (no bullets, no two-word equivalences:
-        good enough to select, and several times faster on large files)."""
-        get = self._quick_ids.get
-        return self._candidates(
-            [get(t, -1) for t in _QUICK_TOKEN.findall(lowered)], CANDIDATE_RATIO
-        )
+        good enough to select, and several times faster on large files). Tokens
+        outside the vocabulary are ``None``: their n-grams never hit."""
+        ids = list(map(self._quick_ids.get, _QUICK_TOKEN.findall(lowered)))
+        return self._candidates(ids, CANDIDATE_RATIO)
 
-    def _candidates(self, ids: list[int], threshold: float) -> list[tuple[float, int]]:
-        grams = ngram_hashes(ids) & self._gram_keys
+    def _candidates(self, ids: Sequence[int | None], threshold: float) -> list[tuple[float, int]]:
+        if len(ids) < NGRAM:
+            return []
+        grams = self._gram_keys.intersection(
+            map(hash, zip(ids, ids[1:], ids[2:], ids[3:], strict=False))
+        )
         if not grams:
             return []
-        postings = self.index.postings
-        found = [postings[h] for h in grams]
-        hits = Counter(chain.from_iterable(found))
+        hits = Counter(chain.from_iterable(map(self.index.postings.__getitem__, grams)))
         counts = self.index.ngram_counts
         twins = self.index.twins
         out: list[tuple[float, int]] = []
         for n, k in hits.items():
-            ratio = min(1.0, k / counts[n])
+            ratio = k / counts[n]
             if ratio >= threshold:
+                ratio = min(1.0, ratio)
                 out.extend((ratio, m) for m in twins[n])
         out.sort(reverse=True)
         return out
 
-    def _compiled(self, n: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
-        rx = self._regex.get(n)
+    def _compiled_prefix(self, n: int) -> re.Pattern[str]:
+        rx = self._prefix.get(n)
         if rx is None:
-            info = self.index.templates[n]
-            rx = (re.compile(info.pattern), re.compile(info.prefix))
-            self._regex[n] = rx
+            rx = self._prefix[n] = re.compile(self.index.templates[n].prefix)
         return rx
 
     def _verify(self, text: TokenisedText, candidates: list[tuple[float, int]]) -> list[Match]:
-        # " tok1 tok2 ... tokN ": every token preceded and followed by a space.
-        starts: list[int] = []
-        pos = 1
-        for t in text.tokens:
-            starts.append(pos)
-            pos += len(t) + 1
-        joined = " " + "".join(t + " " for t in text.tokens)
+        # One character per token: match positions are token indices.
+        get = self._chars.get
+        codes = "".join([get(t, UNKNOWN_CHAR) for t in text.tokens])
         out: list[Match] = []
         exact: set[int] = set()
         twins = self.index.twins
@@ -168,9 +221,9 @@ class LicenceTextMatcher:
                 break
             rep = twins[n][0]
             if rep not in done:
-                body, prefix = self._compiled(rep)
                 done[rep] = [
-                    self._exact(rep, prefix, m, joined, starts) for m in body.finditer(joined)
+                    self._exact(rep, start, end, caps, codes)
+                    for start, end, caps in find_all(codes, self.index.templates[rep].body)
                 ]
                 if sum(m.explained for m in done[rep]) >= EXPLAINED_ENOUGH * n_tokens:
                     # The text is this licence; only templates as well covered by the
@@ -195,40 +248,31 @@ class LicenceTextMatcher:
                 out.extend(replace(m, template=n) for m in aligned[rep])
         return out
 
-    def _exact(
-        self,
-        n: int,
-        prefix: re.Pattern[str],
-        body: re.Match[str],
-        joined: str,
-        starts: list[int],
-    ) -> Match:
-        """A regex match as token range. The body match starts at the template's first
-        required token; the prefix (title, copyright line) is matched backwards from
-        there. Text in variable parts beyond their default length is not counted as
+    def _exact(self, n: int, start: int, end: int, caps: list[Capture], codes: str) -> Match:
+        """A body match [start, end) as token range. The body starts at the template's
+        first required token; the prefix (title, copyright line) is matched backwards
+        from there. Text in variable parts beyond their default length is not counted as
         explained; when it precedes the licence text (a long copyright block, a project
         header), it is left out of the range as well."""
         info = self.index.templates[n]
-        body_start = body.start() + 1
-        start = bisect_right(starts, body_start) - 1
-        end = bisect_right(starts, body.end() - 1)
         sizes = info.var_sizes
         surplus = 0
         if info.prefix_tokens:
-            window = max(0, starts[max(0, start - info.prefix_tokens)] - 1)
-            pm = prefix.search(joined, window, body_start)
+            body_start = start
+            pm = self._compiled_prefix(n).search(
+                codes, max(0, start - info.prefix_tokens), body_start
+            )
             if pm is not None and pm.start() < body_start:
-                start = bisect_right(starts, pm.start()) - 1
+                start = pm.start()
                 for i, (a, b) in enumerate(pm.regs[1:]):
                     if a >= 0:
-                        extra = max(0, joined.count(" ", a, b) - sizes[i])
+                        extra = max(0, b - a - sizes[i])
                         if a == pm.start():
                             start += extra
                         else:
                             surplus += extra
-        for i, (a, b) in enumerate(body.regs[1:], start=info.n_prefix_vars):
-            if a >= 0:
-                surplus += max(0, joined.count(" ", a, b) - sizes[i])
+        for var, a, b in caps:
+            surplus += max(0, b - a - sizes[var])
         return Match(n, start, end, 1.0, end - start - surplus, True)
 
     def _align(self, n: int, ids: list[int], offset: int) -> list[Match]:

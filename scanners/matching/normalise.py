@@ -17,6 +17,7 @@ disappears before comparison:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
 
@@ -135,28 +136,33 @@ def tokenise(text: str) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class TokenisedText:
-    """Normalised tokens of scanned text, with where each starts in the text."""
+    """Normalised tokens of scanned text, with the line each starts on."""
 
     tokens: tuple[str, ...]
-    offsets: tuple[int, ...]
-    text: str
+    # per token: its index among the tokens before two-word equivalences merged some
+    origin: tuple[int, ...]
+    # per line break: how many (unmerged) tokens precede it
+    breaks: tuple[int, ...]
 
     def line(self, index: int) -> int:
         """1-based line of token ``index``."""
-        return self.text.count("\n", 0, self.offsets[index]) + 1
+        return bisect_right(self.breaks, self.origin[index]) + 1
+
+
+# _TEXT_TOKEN, with line breaks reported as "\n" tokens (no other alternative can match
+# at a line break, so tokens are the same).
+_TEXT_TOKEN_LINES = re.compile(_TEXT_TOKEN.pattern.removesuffix("|&)") + "|&|\n)")
 
 
 def tokenise_with_lines(text: str) -> TokenisedText:
-    lowered = text.lower()
-    tokens: list[str] = []
-    offsets: list[int] = []
-    for m in _TEXT_TOKEN.finditer(lowered):
-        t = m.group(1)
-        if t:
-            tokens.append("and" if t == "&" else t)
-            offsets.append(m.start())
-    _apply_equivalences(tokens, offsets)
-    return TokenisedText(tuple(tokens), tuple(offsets), lowered)
+    marked = [t for t in _TEXT_TOKEN_LINES.findall(text.lower()) if t]
+    newlines = [k for k, t in enumerate(marked) if t == "\n"]
+    tokens = [t for t in marked if t != "\n"] if newlines else marked
+    if "&" in tokens:
+        tokens = ["and" if t == "&" else t for t in tokens]
+    origin = list(range(len(tokens)))
+    _apply_equivalences(tokens, origin)
+    return TokenisedText(tuple(tokens), tuple(origin), tuple(k - j for j, k in enumerate(newlines)))
 
 
 def tokenise_template(text: str) -> list[tuple[str, bool]]:

@@ -2,9 +2,11 @@
 
 A template is a sequence of normalised tokens, each *required* or not (inside
 ``<optional>``, ``<titleText>``, an enumerator, or the default text of a variable part),
-plus a regular expression over the token string (``" tok1 tok2 ... tokN "``: each token
-between single spaces) that accepts exactly the texts the SPDX Matching Guidelines
-accept, up to normalisation:
+plus the parsed pieces from which :func:`template_regexes` builds a regular expression
+that accepts exactly the texts the SPDX Matching Guidelines accept, up to
+normalisation. The regex works on *token codes*: every token of the index vocabulary is
+one character (see :func:`token_char`), so a text is one character per token, patterns
+are short (fast to compile) and group spans are token ranges.
 
 - ``<optional>`` / ``<titleText>``: a possessive optional group;
 - ``<alt match=...>`` and ``<copyrightText>``: a bounded run of any tokens that stops at
@@ -19,7 +21,7 @@ copyright statement and placeholders (``$name``, ``<year>``) are variable.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -29,6 +31,7 @@ import defusedxml.ElementTree as SafeET
 
 from licences.sources import SourceKind, TemplateSource, extra_text
 from scanners.matching.normalise import tokenise_template
+from scanners.matching.verify import CHOICE, GROUP, RUN, Node, Program
 
 # Pieces produced by parsing, before compilation.
 Tok = tuple[Literal["tok"], str, bool]  # token, optional (enumerator)
@@ -57,8 +60,8 @@ class Template:
     deprecated: bool
     tokens: tuple[str, ...]  # every token, optional ones included, in order
     required: tuple[int, ...]  # per token: REQUIRED, OPTIONAL or VARIABLE
-    prefix: str  # regex of the text before the first required token (see CompiledPieces)
-    pattern: str  # regex from the first required token on, over the joined token string
+    pieces: tuple[Piece, ...]  # parsed, trailing variable parts trimmed: the regex source
+    split: int  # index in ``pieces`` of the first required token (0 if none)
     var_sizes: tuple[int, ...]  # default token count of each variable part (regex group)
     n_prefix_vars: int  # how many variable parts are in the prefix
     prefix_tokens: int  # most tokens the prefix can span
@@ -198,23 +201,22 @@ def _stop_tokens(pieces: list[Piece], i: int, depth: int) -> list[str]:
 class CompiledPieces:
     tokens: tuple[str, ...]
     required: tuple[int, ...]
-    prefix: str  # regex of what precedes the first required token, ending at \\Z
-    body: str  # regex from the first required token on, starting with a literal " tok "
+    pieces: tuple[Piece, ...]  # trimmed
+    split: int  # index of the first required token in ``pieces``
     var_sizes: tuple[int, ...]  # default length of each variable part (group), in order
     n_prefix_vars: int  # how many of the groups are in the prefix
     prefix_tokens: int  # most tokens the prefix can span
 
 
 def compile_pieces(pieces: list[Piece]) -> CompiledPieces:
-    """Tokens, their kinds (:data:`REQUIRED`, :data:`OPTIONAL`, :data:`VARIABLE`) and
-    the regexes of a parsed template. The regex is split before the first required
-    token so that searching starts with a literal (fast in ``re``); the prefix (title,
+    """Tokens and their kinds (:data:`REQUIRED`, :data:`OPTIONAL`, :data:`VARIABLE`) of
+    a parsed template, and where its regex is split: before the first required token,
+    so that searching starts with a literal (fast in ``re``); the prefix (title,
     copyright line) is then matched backwards from there."""
     pieces = _trim(pieces)
     var_sizes: list[int] = []
     tokens: list[str] = []
     required: list[int] = []
-    parts: list[str] = []
     split: int | None = None
     n_prefix_vars = 0
     prefix_tokens = 0
@@ -226,13 +228,58 @@ def compile_pieces(pieces: list[Piece]) -> CompiledPieces:
             is_required = depth == 0 and not enum
             required.append(REQUIRED if is_required else OPTIONAL)
             if is_required and split is None:
-                split = len(parts)
+                split = i
                 n_prefix_vars = len(var_sizes)
                 prefix_tokens = len(tokens) - 1 + sum(q[2] for q in pieces[:i] if q[0] == "var")
-            if enum:
-                parts.append(f"(?:{re.escape(tok)} )?+")
-            else:
-                parts.append(f"{re.escape(tok)} ")
+        elif p[0] == "open":
+            depth += 1
+        elif p[0] == "close":
+            depth -= 1
+        else:
+            default = p[1]
+            tokens.extend(default)
+            required.extend(VARIABLE for _ in default)
+            var_sizes.append(len(default))
+    if split is None:
+        split, n_prefix_vars, prefix_tokens = 0, 0, 0
+    return CompiledPieces(
+        tokens=tuple(tokens),
+        required=tuple(required),
+        pieces=tuple(pieces),
+        split=split,
+        var_sizes=tuple(var_sizes),
+        n_prefix_vars=n_prefix_vars,
+        prefix_tokens=prefix_tokens,
+    )
+
+
+# Token codes: token id ``i`` is the character ``token_char(i)``; none is special in a
+# regex, and UNKNOWN_CHAR (a token outside the vocabulary) is never a literal.
+_CODE_BASE = 0x100
+_SURROGATES = range(0xD800, 0xE000)
+UNKNOWN_CHAR = "\xff"
+
+
+def token_char(token_id: int) -> str:
+    """The one-character code of vocabulary entry ``token_id``."""
+    code = _CODE_BASE + token_id
+    if code >= _SURROGATES.start:
+        code += len(_SURROGATES)
+    return chr(code)
+
+
+def template_regexes(
+    pieces: tuple[Piece, ...], split: int, chars: Mapping[str, str]
+) -> tuple[str, str]:
+    """The prefix and body regexes of a template over token codes (``chars``: token ->
+    its code). The body starts at the first required token (a literal); the prefix
+    matches what precedes it and ends at ``\\Z`` (searched with ``endpos`` at the
+    body's start). Each variable part is a capturing group."""
+    parts: list[str] = []
+    depth = 0
+    for i, p in enumerate(pieces):
+        if p[0] == "tok":
+            parts.append(f"{chars[p[1]]}?+" if p[2] else chars[p[1]])
         elif p[0] == "open":
             depth += 1
             parts.append("(?:")
@@ -241,30 +288,63 @@ def compile_pieces(pieces: list[Piece]) -> CompiledPieces:
             parts.append(")?+")
         else:
             default, size = p[1], p[2]
-            tokens.extend(default)
-            required.extend(VARIABLE for _ in default)
-            var_sizes.append(len(default))
-            stops = _stop_tokens(pieces, i, depth)
-            alts = "|".join(re.escape(t) for t in stops)
-            stop = f"(?!(?:{alts}) )" if stops else ""
-            run = f"(?>(?:{stop}\\S+ ){{0,{size}}})"
+            stops = _stop_tokens(list(pieces), i, depth)
+            allowed = f"[^{''.join(chars[t] for t in stops)}]" if stops else "."
+            run = f"{allowed}{{0,{size}}}+"
             if set(default) & set(stops):
                 # The default text holds a stop token: try it first as it stands.
-                literal = "".join(f"{re.escape(t)} " for t in default)
+                literal = "".join(chars[t] for t in default)
                 parts.append(f"((?:{literal}|{run}))")
             else:
                 parts.append(f"({run})")
-    if split is None:
-        split, n_prefix_vars, prefix_tokens = 0, 0, 0
-    return CompiledPieces(
-        tokens=tuple(tokens),
-        required=tuple(required),
-        prefix=r"(?<![^ ])" + "".join(parts[:split]) + r"\Z",
-        body=" " + "".join(parts[split:]),
-        var_sizes=tuple(var_sizes),
-        n_prefix_vars=n_prefix_vars,
-        prefix_tokens=prefix_tokens,
+    return "(?s)" + "".join(parts[:split]) + r"\Z", "(?s)" + "".join(parts[split:])
+
+
+def template_program(pieces: tuple[Piece, ...], split: int, chars: Mapping[str, str]) -> Program:
+    """The body of a template (``pieces[split:]``, see :func:`template_regexes`) as a
+    program for :mod:`scanners.matching.verify`, with the same semantics as the body
+    regex; variable parts are numbered over the whole template, prefix included."""
+    var = sum(1 for p in pieces[:split] if p[0] == "var")
+    stack: list[list[Node]] = [[]]
+    all_pieces = list(pieces)
+    depth = sum(1 for p in pieces[:split] if p[0] == "open") - sum(
+        1 for p in pieces[:split] if p[0] == "close"
     )
+
+    def literal(code: str) -> None:
+        nodes = stack[-1]
+        if nodes and isinstance(nodes[-1], str):
+            nodes[-1] += code
+        else:
+            nodes.append(code)
+
+    for i in range(split, len(pieces)):
+        p = pieces[i]
+        if p[0] == "tok":
+            if p[2]:
+                stack[-1].append((GROUP, (chars[p[1]],)))
+            else:
+                literal(chars[p[1]])
+        elif p[0] == "open":
+            depth += 1
+            stack.append([])
+        elif p[0] == "close":
+            depth -= 1
+            inner = stack.pop()
+            stack[-1].append((GROUP, tuple(inner)))
+        else:
+            default, size = p[1], p[2]
+            stops = _stop_tokens(all_pieces, i, depth)
+            codes = "".join(chars[t] for t in stops)
+            if set(default) & set(stops):
+                text = "".join(chars[t] for t in default)
+                stack[-1].append((CHOICE, text, codes, size, var))
+            else:
+                stack[-1].append((RUN, codes, size, var))
+            var += 1
+    if len(stack) != 1:
+        raise ValueError("unbalanced optional parts in a template body")
+    return tuple(stack[0])
 
 
 def compile_source(source: TemplateSource) -> Template:
@@ -280,8 +360,8 @@ def compile_source(source: TemplateSource) -> Template:
         deprecated=deprecated,
         tokens=compiled.tokens,
         required=compiled.required,
-        prefix=compiled.prefix,
-        pattern=compiled.body,
+        pieces=compiled.pieces,
+        split=compiled.split,
         var_sizes=compiled.var_sizes,
         n_prefix_vars=compiled.n_prefix_vars,
         prefix_tokens=compiled.prefix_tokens,

@@ -62,6 +62,36 @@ def test_keywords_are_case_insensitive() -> None:
     assert is_candidate("Copyright \u00a9 2020".encode())
 
 
+def test_non_ascii_keywords_need_all_their_bytes() -> None:
+    filler = b"x = 1\n" * 10_000
+    assert is_candidate(filler + "(c) \u00a9 2020 Jane Doe".encode())
+    assert not is_candidate(filler + b"\xa9 2020 Jane Doe")  # Latin-1: no keyword
+    assert not is_candidate(filler + "\u00aa \u01a9".encode())  # its last byte only
+    katakana = "\u30af\u30ea\u30a8\u30a4\u30c6\u30a3\u30d6\u30fb\u30b3\u30e2\u30f3\u30ba"
+    assert is_candidate(katakana.encode())
+    assert not is_candidate(katakana.encode()[:-1] + b"x")  # its last byte cut
+
+
+def test_the_prefilter_is_the_same_with_and_without_its_automaton(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import random
+
+    import scanners.detect
+
+    rng = random.Random(5)
+    pool = [b"LIC", b"en", b"copy", b"Right", b"\xc2", b"\xa9", b"\xe3\x82\xb3\xe3", b"\x83"]
+    pool += [b"\xa2\xe3\x83\xb3\xe3\x82\xba", b" ", b"cc", b"-by", b"0", b"gp", b"l", b"fd"]
+    samples = [b"".join(rng.choices(pool, k=rng.randint(0, 12))) for _ in range(3000)]
+    samples += [p.read_bytes() for _lid, p in iter_spdx_texts()][:100]
+    samples += [b"x = 1\n" * 10_000 + s for s in samples[:300]]
+    with_automaton = [is_candidate(s) for s in samples]
+    assert scanners.detect._AUTOMATA is not None  # pyahocorasick is installed here
+    monkeypatch.setattr(scanners.detect, "_AUTOMATA", None)
+    assert [is_candidate(s) for s in samples] == with_automaton
+    assert 300 < sum(with_automaton) < len(samples) - 300
+
+
 def test_the_short_licence_keywords_only_count_in_small_files() -> None:
     small = b"you can do what you want with it\n"
     assert is_candidate(small)

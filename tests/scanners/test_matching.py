@@ -4,6 +4,7 @@ several licences in one text, non-licence text, the index cache."""
 from __future__ import annotations
 
 import random
+import re
 import textwrap
 from collections.abc import Callable
 from functools import cache
@@ -21,7 +22,18 @@ from licences.sources import (
 )
 from scanners.matching import LicenceTextMatcher, get_matcher
 from scanners.matching.index import default_cache_dir, load_index
-from scanners.matching.normalise import tokenise
+from scanners.matching.matcher import WINDOW_MIN_CHARS
+from scanners.matching.normalise import tokenise, tokenise_with_lines
+from scanners.matching.templates import (
+    UNKNOWN_CHAR,
+    Piece,
+    compile_pieces,
+    compile_source,
+    template_program,
+    template_regexes,
+    token_char,
+)
+from scanners.matching.verify import find_all
 from scanners.model import Evidence, Method
 
 # SPDX texts that cannot identify as exactly their own id, with the reason.
@@ -401,6 +413,123 @@ def test_evidence_shape(matcher: LicenceTextMatcher) -> None:
     assert ev.detail == "exact match"
 
 
+# -- large texts: windows ------------------------------------------------------------
+
+_CODE_LINE = "    total = compute(values[{i}], offset={i}) + previous  # step {i}\n"
+
+
+def _code(lines: int, start: int = 0) -> str:
+    return "".join(_CODE_LINE.format(i=i) for i in range(start, start + lines))
+
+
+def test_texts_deep_inside_a_large_file_are_found_on_their_lines(
+    matcher: LicenceTextMatcher,
+) -> None:
+    mit, gpl = _spdx_text("MIT"), _spdx_text("GPL-3.0-only")
+    before, between, after = _code(3000), _code(2500, 3000), _code(2000, 5500)
+    text = before + _c_header(mit) + between + _python_header(gpl) + after
+    assert len(text) > 15 * WINDOW_MIN_CHARS
+    windows = matcher.windows(text.lower())
+    assert 2 <= len(windows) and sum(b - a for a, b in windows) < len(text) // 4
+    found = matcher.match(text)
+    assert [e.licence for e in found] == ["MIT", "GPL-3.0-only"]
+    # What matching the whole text at once gives (only slower).
+    assert found == matcher._match_region(text, text.lower())
+    mit_first = 3000 + 2  # "/*" then the first line of MIT's text
+    assert mit_first <= found[0].start_line <= mit_first + 2  # (the title is optional)
+    assert found[0].end_line == mit_first + mit.rstrip("\n").count("\n")
+    gpl_first = 3000 + _c_header(mit).count("\n") + 2500 + 2  # after the "#!" line
+    assert gpl_first <= found[1].start_line <= gpl_first + 2
+    assert found[1].end_line >= gpl_first + gpl.rstrip("\n").count("\n") - 3
+
+
+def test_a_large_file_gives_what_its_licence_region_gives(matcher: LicenceTextMatcher) -> None:
+    region = _python_header(_spdx_text("BSD-3-Clause"))
+    large = region + _code(4000)
+    assert len(large) > WINDOW_MIN_CHARS
+    assert matcher.match(large) == matcher.match(region)
+    assert matcher.match(_code(4000)) == []
+
+
+def test_windows_are_whole_lines_around_anchor_words(matcher: LicenceTextMatcher) -> None:
+    text = _code(3000) + "# Copyright 2024 Jane Doe\n" + _code(3000, 3000)
+    lowered = text.lower()
+    ((start, end),) = matcher.windows(lowered)
+    at = lowered.index("copyright")
+    assert start < at < end
+    assert start == 0 or lowered[start - 1] == "\n"
+    assert end == len(lowered) or lowered[end - 1] == "\n"
+    assert end - start < 3 * matcher.index.window_tokens * 12
+
+
+def test_every_template_has_a_window_anchor_often_enough() -> None:
+    index = get_matcher().index
+    assert 0 < index.window_tokens < 1000
+
+
+# -- tokens and token codes -------------------------------------------------------------
+
+
+def test_token_lines_survive_merged_equivalent_words() -> None:
+    text = "Permission is\n\ngranted to sub\nlicense it,\r\n  1. under the\nlicence"
+    tokenised = tokenise_with_lines(text)
+    assert list(tokenised.tokens) == tokenise(text)
+    lines = {t: tokenised.line(i) for i, t in enumerate(tokenised.tokens)}
+    assert lines["permission"] == 1
+    assert lines["granted"] == 3
+    assert lines["sublicense"] == 3  # "sub\nlicense" is one word, on the line it starts
+    assert lines["it"] == 4
+    assert lines["under"] == 5
+    assert lines["licence"] == 6
+
+
+def test_token_codes_are_single_non_special_characters() -> None:
+    chars = [token_char(i) for i in range(60000)]
+    assert len(set(chars)) == len(chars)
+    assert UNKNOWN_CHAR not in chars
+    assert all(len(c) == 1 and not 0xD800 <= ord(c) < 0xE000 for c in chars)
+    assert all(re.escape(c) == c for c in chars[:2000])
+
+
+def _regex_matches(pattern: str, codes: str, n_prefix_vars: int) -> list[tuple[int, int, object]]:
+    return [
+        (
+            m.start(),
+            m.end(),
+            sorted((i, a, b) for i, (a, b) in enumerate(m.regs[1:], n_prefix_vars) if a >= 0),
+        )
+        for m in re.finditer(pattern, codes)
+    ]
+
+
+def test_template_programs_match_as_their_regexes_do() -> None:
+    """The interpreted programs against the regexes they stand for, on texts of the
+    template itself, of its near-duplicates and reformatted ones."""
+    index = get_matcher().index
+    chars = {t: token_char(i) for t, i in index.vocabulary.items()}
+    sources = {s.licence_id: s for s in template_sources()}
+    rng = random.Random(7)
+    ids = sorted(i for i in sources if (SPDX_TEXT_DIR / f"{i}.txt").exists())
+    picked = set(rng.sample(ids, 60)) | {i for family in NEAR_DUPLICATE_FAMILIES for i in family}
+    picked &= set(ids)
+    texts = [_spdx_text(i) for i in sorted(picked)]
+    texts += [VARIANTS["rewrapped-commented-crlf"](_spdx_text(i)) for i in ("PPL", "MIT")]
+    texts += [VARIANTS["c-header"](_spdx_text("BSD-3-Clause"))]
+    codes = ["".join(chars.get(t, UNKNOWN_CHAR) for t in tokenise(text)) for text in texts]
+    compared = found = 0
+    for licence in sorted(picked):
+        template = compile_source(sources[licence])
+        _prefix_rx, body_rx = template_regexes(template.pieces, template.split, chars)
+        program = template_program(template.pieces, template.split, chars)
+        for text in codes:
+            expected = _regex_matches(body_rx, text, template.n_prefix_vars)
+            got = [(a, b, sorted(caps)) for a, b, caps in find_all(text, program)]
+            assert got == expected, licence
+            compared += 1
+            found += bool(got)
+    assert compared > 1000 and found >= 0.9 * len(picked)
+
+
 # -- the index cache ------------------------------------------------------------------
 
 
@@ -467,3 +596,45 @@ def test_bullets_are_ignored_at_line_starts_only() -> None:
         "voluntary schemes grant item"
     )
     assert tokenise("version 2. of the licence") == ["version", "2", "of", "the", "licence"]
+
+
+# -- exact verification: programs against the regexes they stand for ------------------
+
+_ALPHABET = ("a", "b", "c", "d")
+
+
+def _random_pieces(rng: random.Random, depth: int = 0) -> list[Piece]:
+    pieces: list[Piece] = []
+    for _ in range(rng.randint(1, 6 if depth else 10)):
+        kind = rng.random()
+        if kind < 0.5:
+            pieces.append(("tok", rng.choice(_ALPHABET), rng.random() < 0.2))
+        elif kind < 0.7 and depth < 2:
+            pieces += [("open",), *_random_pieces(rng, depth + 1), ("close",)]
+        else:
+            default = tuple(rng.choice(_ALPHABET) for _ in range(rng.randint(0, 2)))
+            pieces.append(("var", default, len(default) + rng.randint(0, 3)))
+    return pieces
+
+
+def test_programs_backtrack_and_commit_as_regexes_do() -> None:
+    """Random small templates (optional groups, enumerators, variable parts whose
+    default text holds a stop token: the one choice point) on random texts."""
+    rng = random.Random(2024)
+    chars = {t: token_char(i) for i, t in enumerate(_ALPHABET)}
+    alphabet = [*chars.values(), UNKNOWN_CHAR]
+    matched = 0
+    for _ in range(400):
+        pieces = [("tok", rng.choice(_ALPHABET), False), *_random_pieces(rng)]
+        if rng.random() < 0.5:
+            pieces = [*_random_pieces(rng), *pieces]
+        compiled = compile_pieces(pieces)
+        _prefix, body = template_regexes(compiled.pieces, compiled.split, chars)
+        program = template_program(compiled.pieces, compiled.split, chars)
+        for _ in range(25):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+            expected = _regex_matches(body, text, compiled.n_prefix_vars)
+            got = [(a, b, sorted(caps)) for a, b, caps in find_all(text, program)]
+            assert got == expected, (pieces, text)
+            matched += bool(got)
+    assert matched > 1000
