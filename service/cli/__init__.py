@@ -1,37 +1,53 @@
 """The ``copyfair`` command line.
 
-Each command lives in its own module under ``service.cli`` and is registered here.
+Each command lives in its own module under ``service.cli`` and is registered here by name.
+Modules are imported only when their command runs (or help lists them), so that a
+``copyfair scan`` does not pay for the service's imports: a warm rescan is mostly start-up.
 Commands stay thin: build the report, format it, choose the exit code.
 Exit codes: 0 success, 1 policy failure, 2 usage or input error.
 """
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
-from service.cli.admin_cmd import admin
-from service.cli.billing_cmd import billing
-from service.cli.db_cmd import db
-from service.cli.ledger_cmd import ledger
-from service.cli.licences_cmd import licences
-from service.cli.payouts_cmd import payouts
-from service.cli.scan_cmd import scan
-from service.cli.serve_cmd import serve
-from service.cli.worker_cmd import worker
+# command name -> "module:attribute", in the order `copyfair --help` lists them
+COMMANDS: dict[str, str] = {
+    "scan": "service.cli.scan_cmd:scan",
+    "licences": "service.cli.licences_cmd:licences",
+    "serve": "service.cli.serve_cmd:serve",
+    "worker": "service.cli.worker_cmd:worker",
+    "admin": "service.cli.admin_cmd:admin",
+    "db": "service.cli.db_cmd:db",
+    "billing": "service.cli.billing_cmd:billing",
+    "ledger": "service.cli.ledger_cmd:ledger",
+    "payouts": "service.cli.payouts_cmd:payouts",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def load_command(name: str) -> click.Command:
+    module_name, attribute = COMMANDS[name].split(":")
+    command = getattr(importlib.import_module(module_name), attribute)
+    if not isinstance(command, click.Command):
+        raise TypeError(f"{COMMANDS[name]} is not a click command")
+    return command
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        return load_command(cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="copyfair")
 def main() -> None:
     """copyfair: copyfair-licence compliance and reciprocity."""
-
-
-main.add_command(scan)
-main.add_command(licences)
-main.add_command(serve)
-main.add_command(admin)
-main.add_command(db)
-main.add_command(payouts)
-main.add_command(worker)
-main.add_command(billing)
-main.add_command(ledger)
