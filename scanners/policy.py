@@ -13,13 +13,18 @@ category (``category:copyfair``, ``category:unknown``). A policy has ``deny`` ru
 
 Policy files: ``[tool.copyfair]`` in ``pyproject.toml`` or ``[policy]`` in
 ``copyfair.toml``, with the keys ``fail-on``, ``deny`` and ``allow`` (lists of rules).
-``--fail-on obligations`` is reserved for the obligations engine (issue 4).
+The words ``obligations`` and ``obligations:all`` (in ``--fail-on`` or ``fail-on``) are
+not licence rules: they ask the obligations engine to fail the run
+(:class:`ObligationsMode`): ``obligations`` when a reciprocity payment, a commercial
+licence, a prohibition or a review is owed or needs declaration; ``obligations:all`` also
+for duties (attribution, share-alike, source offer, contribute back).
 
 Pure apart from :func:`load_policy`, which reads one TOML file.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +35,13 @@ from scanners.errors import ScannerError
 from scanners.inventory.model import NOASSERTION, Component
 
 RESERVED = frozenset({"obligations"})
+
+
+class ObligationsMode(StrEnum):
+    """What ``--fail-on obligations[:all]`` fails on (see the module doc)."""
+
+    PAYMENTS = "obligations"
+    ALL = "obligations:all"
 
 
 class PolicyError(ScannerError):
@@ -55,13 +67,21 @@ class Rule:
 class Policy:
     deny: tuple[Rule, ...] = ()
     allow: tuple[Rule, ...] = ()
+    obligations: ObligationsMode | None = None  # --fail-on obligations[:all]
 
     @property
     def empty(self) -> bool:
+        """No licence rule (``obligations`` is not one: see :attr:`obligations`)."""
         return not self.deny and not self.allow
 
     def __add__(self, other: Policy) -> Policy:
-        return Policy(self.deny + other.deny, self.allow + other.allow)
+        modes = {self.obligations, other.obligations}
+        mode = (
+            ObligationsMode.ALL
+            if ObligationsMode.ALL in modes
+            else self.obligations or other.obligations
+        )
+        return Policy(self.deny + other.deny, self.allow + other.allow, mode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,11 +120,9 @@ def parse_rule(text: str, origin: str = "--fail-on") -> Rule:
     raw = text.strip()
     if not raw:
         raise PolicyError(f"{origin}: empty rule")
-    if raw.lower() in RESERVED:
-        raise PolicyError(
-            f"{origin}: {raw!r} is reserved for the obligations engine, which is not available yet"
-        )
     prefix, sep, value = raw.partition(":")
+    if prefix.strip().lower() in RESERVED:
+        raise PolicyError(f"{origin}: {raw!r}: use obligations or obligations:all")
     if not sep:
         return Rule(RuleKind.LICENCE, raw, origin)
     prefix = prefix.strip().lower()
@@ -123,30 +141,75 @@ def parse_rule(text: str, origin: str = "--fail-on") -> Rule:
     raise PolicyError(f"{origin}: {raw!r}: use category:NAME or licence:ID")
 
 
+def obligations_mode(text: str) -> ObligationsMode | None:
+    """``obligations`` / ``obligations:all`` (any case, spaces around ``:``), else None."""
+    prefix, sep, value = text.strip().partition(":")
+    word = prefix.strip().lower() + (":" + value.strip().lower() if sep else "")
+    try:
+        return ObligationsMode(word)
+    except ValueError:
+        return None
+
+
+def _policy_of(parts: Iterable[str], origin: str) -> Policy:
+    """Deny rules and the obligations mode from rule texts."""
+    policy = Policy()
+    for part in parts:
+        mode = obligations_mode(part)
+        if mode is not None:
+            policy = policy + Policy(obligations=mode)
+        else:
+            policy = policy + Policy(deny=(parse_rule(part, origin),))
+    return policy
+
+
 def parse_fail_on(specs: Iterable[str], origin: str = "--fail-on") -> Policy:
-    """Deny rules from ``--fail-on`` values (each a comma-separated list)."""
-    rules = [parse_rule(part, origin) for spec in specs for part in spec.split(",")]
-    return Policy(deny=tuple(rules))
+    """Deny rules (and ``obligations[:all]``) from ``--fail-on`` values (each a
+    comma-separated list)."""
+    return _policy_of((part for spec in specs for part in spec.split(",")), origin)
 
 
-def _rules(value: object, origin: str) -> list[Rule]:
+def _parts(value: object, origin: str) -> list[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise PolicyError(f"{origin}: expected a list of rules (strings)")
-    return [parse_rule(part, origin) for v in value for part in v.split(",")]
+    return [part for v in value for part in v.split(",")]
+
+
+def _rules(value: object, origin: str) -> list[Rule]:
+    return [parse_rule(part, origin) for part in _parts(value, origin)]
 
 
 def policy_from_table(table: dict[str, object], origin: str) -> Policy:
     unknown = set(table) - {"fail-on", "fail_on", "deny", "allow"}
     if unknown:
         raise PolicyError(f"{origin}: unknown keys {sorted(unknown)} (use fail-on, deny, allow)")
-    deny: list[Rule] = []
-    for key in ("fail-on", "fail_on", "deny"):
+    policy = Policy()
+    for key in ("fail-on", "fail_on"):
         if key in table:
-            deny += _rules(table[key], f"{origin} {key}")
+            policy = policy + _policy_of(_parts(table[key], f"{origin} {key}"), f"{origin} {key}")
+    if "deny" in table:
+        policy = policy + Policy(deny=tuple(_rules(table["deny"], f"{origin} deny")))
     allow = _rules(table["allow"], f"{origin} allow") if "allow" in table else []
-    return Policy(tuple(deny), tuple(allow))
+    return policy + Policy(allow=tuple(allow))
+
+
+_TOML_AT = re.compile(r"^(?P<message>.*?)\s*\(at line (?P<line>\d+), column (?P<column>\d+)\)\s*$")
+_TOML_END = re.compile(r"^(?P<message>.*?)\s*\(at end of document\)\s*$")
+
+
+def toml_error(exc: tomllib.TOMLDecodeError, text: str) -> tuple[str, int | None, int | None]:
+    """(message, line, column) of a TOML syntax error (the end of the document gives its
+    last line and column); line and column are None when the message has neither."""
+    message = str(exc)
+    at = _TOML_AT.match(message)
+    if at:
+        return at["message"], int(at["line"]), int(at["column"])
+    end = _TOML_END.match(message)
+    if end:
+        return end["message"], text.count("\n") + 1, len(text) - text.rfind("\n")
+    return message, None, None
 
 
 def load_policy(directory: Path) -> tuple[Policy, str | None]:
@@ -165,11 +228,15 @@ def load_policy_file(path: Path, keys: Sequence[str] | None = None) -> tuple[Pol
     if keys is None:
         keys = ("tool", "copyfair") if path.name == "pyproject.toml" else ("policy",)
     try:
-        data: object = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"{path}: cannot read: {exc}") from None
+    try:
+        data: object = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{path}: invalid TOML: {exc}") from None
+        message, line, column = toml_error(exc, text)
+        where = f"{path}:{line}:{column}" if line is not None else str(path)
+        raise PolicyError(f"{where}: invalid TOML: {message}") from None
     for key in keys:
         if not isinstance(data, dict) or key not in data:
             return Policy(), None

@@ -24,6 +24,7 @@ from scanners.walk import Walk
 
 if TYPE_CHECKING:  # scanners.scan re-exports this module: it is imported when used here
     from scanners.inventory.model import Component
+    from scanners.obligations import ObligationsReport
     from scanners.scan import ScanOptions
 
 
@@ -34,6 +35,9 @@ class ProjectReport:
     ``owners`` maps the path of every file with licence evidence to the id of the
     nearest component containing it. ``source`` is ``tree`` for a scanned directory,
     ``sbom`` for a report read from an SBOM (then ``scan.files`` holds the SBOM's files).
+    ``paths`` are the files the walk found (relative, POSIX; empty for an SBOM), so that
+    later stages (usage signals, schedules) need not walk again. ``obligations`` is set
+    by :func:`scanners.obligations.with_obligations` when they were asked for.
     """
 
     scan: ScanReport
@@ -43,6 +47,8 @@ class ProjectReport:
     source: str = "tree"
     root: Path | None = None  # the directory file paths are relative to (None for an SBOM)
     checksums: Mapping[str, str] = field(default_factory=dict)  # SHA-1 by file path
+    paths: tuple[str, ...] = ()
+    obligations: ObligationsReport | None = None
 
 
 def with_checksums(report: ProjectReport) -> ProjectReport:
@@ -98,7 +104,7 @@ def scan_project(
     stats = replace(report.stats, seconds=time.perf_counter() - started)
     report = replace(report, skipped=skipped, stats=stats)
     info = git if git is not None else git_info(listing.root)
-    return ProjectReport(report, components, owners, info, root=listing.root)
+    return ProjectReport(report, components, owners, info, root=listing.root, paths=tuple(paths))
 
 
 def build_inventory(

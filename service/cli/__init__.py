@@ -16,6 +16,7 @@ import click
 # command name -> "module:attribute", in the order `copyfair --help` lists them
 COMMANDS: dict[str, str] = {
     "scan": "service.cli.scan_cmd:scan",
+    "obligations": "service.cli.obligations_cmd:obligations",
     "licences": "service.cli.licences_cmd:licences",
     "serve": "service.cli.serve_cmd:serve",
     "worker": "service.cli.worker_cmd:worker",

@@ -5,20 +5,33 @@ Thin: build the report (:func:`scanners.project.scan_project`, or
 write it, apply the policy (:mod:`scanners.policy`) and choose the exit code (0
 success, 1 policy failure, 2 usage or input error). Heavy modules are imported inside
 the command so that ``copyfair --help`` and a warm rescan start fast.
+
+Obligations (usage signals, the entity profile, schedules, the engine:
+:func:`scanners.obligations.with_obligations`) are computed only when asked for: with
+``--format json`` (the report carries ``usage`` and ``obligations``), ``--profile``,
+``--period``, ``--as-of`` or ``--fail-on obligations[:all]`` (also from the policy file).
+A plain warm rescan in text stays as fast as before.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 if TYPE_CHECKING:
+    from datetime import date
+
+    from licences.period import Period
+    from scanners.obligations import ObligationsRequest
     from scanners.policy import Policy
     from scanners.project import ProjectReport
+
+_F = TypeVar("_F", bound=Callable[..., object])
 
 EXIT_POLICY_FAILURE = 1
 EXIT_INPUT_ERROR = 2
@@ -67,6 +80,72 @@ def default_hub_cache() -> Path | None:
     return path if path.is_dir() else None
 
 
+def _period_option(ctx: click.Context, param: click.Parameter, value: str | None) -> Period | None:
+    from licences.period import PeriodError, parse_period
+
+    if value is None:
+        return None
+    try:
+        return parse_period(value)
+    except PeriodError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
+def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD", ctx, param) from None
+
+
+def obligation_options(command: _F) -> _F:
+    """``--profile``, ``--period`` and ``--as-of``, shared by ``scan`` and ``obligations``."""
+    command = click.option(
+        "--as-of",
+        "as_of",
+        metavar="DATE",
+        callback=_date_option,
+        help="Compute obligations as of this day (YYYY-MM-DD) [default: today]; it sets the "
+        "default period and dates such as trials and change dates.",
+    )(command)
+    command = click.option(
+        "--period",
+        metavar="PERIOD",
+        callback=_period_option,
+        help="The period obligations cover: YYYY, YYYY-MM or START:END (inclusive ISO "
+        "dates); annual amounts are pro-rated to it [default: the calendar year of today].",
+    )(command)
+    return click.option(
+        "--profile",
+        "profile_file",
+        type=click.Path(dir_okay=False, exists=True),
+        metavar="FILE",
+        help="The entity profile ([organisation], [use]) [default: copyfair.toml at the "
+        "root of PATH]. An invalid profile exits 2 listing every problem.",
+    )(command)
+
+
+def obligations_request(
+    profile_file: str | None, period: Period | None, as_of: date | None, *, git: bool = True
+) -> ObligationsRequest:
+    from datetime import date
+
+    from licences.period import default_period
+    from scanners.obligations import ObligationsRequest
+
+    reference = as_of if as_of is not None else date.today()
+    return ObligationsRequest(
+        period=period if period is not None else default_period(reference),
+        reference=reference,
+        profile_file=Path(profile_file) if profile_file is not None else None,
+        git=git,
+    )
+
+
 _FORMATS = [
     "text",
     "json",
@@ -112,8 +191,12 @@ _FORMATS = [
     metavar="RULES",
     help="Exit 1 when a component matches: comma-separated category:NAME or licence:ID "
     "(e.g. category:copyfair,category:unknown,licence:GPL-3.0-only). Adds to the policy "
-    "file ([tool.copyfair] in pyproject.toml or [policy] in copyfair.toml).",
+    "file ([tool.copyfair] in pyproject.toml or [policy] in copyfair.toml). "
+    "`obligations`: exit 1 when a reciprocity payment, a commercial licence, a "
+    "prohibition or a review is owed or needs declaration; `obligations:all`: also for "
+    "duties such as attribution.",
 )
+@obligation_options
 @click.option(
     "--policy",
     "policy_file",
@@ -166,6 +249,9 @@ def scan(
     no_cache: bool,
     cache_dir: str | None,
     show_skipped: bool,
+    profile_file: str | None,
+    period: Period | None,
+    as_of: date | None,
 ) -> None:
     """Scan PATH (a directory, a git work tree or a file) for licences and components.
 
@@ -175,6 +261,10 @@ def scan(
     dependencies from manifests, lockfiles and installed packages, datasets) with its
     licence and where it was read. Exit codes: 0 success, 1 policy failure, 2 usage or
     input error.
+
+    With --format json, --profile, --period, --as-of or --fail-on obligations the report
+    also says whether the use is commercial (declared in copyfair.toml, or inferred) and
+    what each component's licence asks of it: its obligations.
     """
     from scanners.errors import TargetError
     from scanners.policy import PolicyError
@@ -190,13 +280,21 @@ def scan(
     except PolicyError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_INPUT_ERROR)
+    wanted = (
+        choice is OutputFormat.JSON
+        or policy.obligations is not None
+        or any(v is not None for v in (profile_file, period, as_of))
+    )
+    request = obligations_request(profile_file, period, as_of, git=rev is None) if wanted else None
     report: ProjectReport
     if sbom is not None:
         report = _read_sbom(sbom)
+        if request is not None:
+            report = add_obligations(report, request)
     else:
         assert path is not None
         try:
-            report = _scan(
+            report = scan_path(
                 path,
                 rev,
                 all_files,
@@ -205,6 +303,7 @@ def scan(
                 no_cache,
                 cache_dir,
                 checksums=needs_checksums(choice),
+                obligations=request,
             )
         except TargetError as exc:
             click.echo(f"Error: cannot scan {exc}", err=True)
@@ -221,7 +320,7 @@ def scan(
     _enforce(report, policy, policy_origin)
 
 
-def _scan(
+def scan_path(
     path: str,
     rev: str | None,
     all_files: bool,
@@ -231,9 +330,12 @@ def _scan(
     cache_dir: str | None,
     *,
     checksums: bool,
+    obligations: ObligationsRequest | None = None,
 ) -> ProjectReport:
     """Scan PATH (or its revision REV); ``checksums``: read the SHA-1 of licensed files
-    (for SPDX) while they are still there (a revision's files are deleted afterwards)."""
+    (for SPDX) while they are still there (a revision's files are deleted afterwards);
+    ``obligations``: compute them, likewise while the files are there (exits 2 on an
+    invalid profile)."""
     from scanners.cache import default_cache_dir
     from scanners.project import scan_project, with_checksums
     from scanners.scan import ScanOptions
@@ -247,6 +349,8 @@ def _scan(
     )
     if rev is None:
         report = scan_project(path, options)
+        if obligations is not None:
+            report = add_obligations(report, obligations)
         return with_checksums(report) if checksums else report
     import dataclasses
     import tempfile
@@ -263,10 +367,29 @@ def _scan(
     with tempfile.TemporaryDirectory(prefix="copyfair-rev-") as tmp:
         exported, info = export_revision(root, rev, Path(tmp))
         report = scan_project(exported, options, git=info)
+        if obligations is not None:
+            report = add_obligations(report, obligations)
         if checksums:
             report = with_checksums(report)
     scan = dataclasses.replace(report.scan, target=f"{path}@{rev}")
     return dataclasses.replace(report, scan=scan, root=None)
+
+
+def add_obligations(report: ProjectReport, request: ObligationsRequest) -> ProjectReport:
+    """``report`` with its obligations; an unreadable or invalid profile exits 2 with every
+    problem (field, expected, found, fix)."""
+    from licences.profile import DeclarationError
+    from scanners.obligations import DeclarationFileError, with_obligations
+
+    try:
+        return with_obligations(report, request)
+    except DeclarationFileError as exc:
+        click.echo(f"Error: entity profile {exc}", err=True)
+    except DeclarationError as exc:
+        click.echo(f"Error: {len(exc.problems)} problem(s) in the entity profile:", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+    sys.exit(EXIT_INPUT_ERROR)
 
 
 def _read_sbom(sbom: str) -> ProjectReport:
@@ -296,13 +419,46 @@ def _policy(
 
 
 def _enforce(report: ProjectReport, policy: Policy, origin: str | None) -> None:
+    failed = _enforce_obligations(report, policy, origin)
+    failed = _enforce_licences(report, policy, origin) or failed
+    if failed:
+        sys.exit(EXIT_POLICY_FAILURE)
+
+
+def _enforce_obligations(report: ProjectReport, policy: Policy, origin: str | None) -> bool:
+    """List what fails ``--fail-on obligations[:all]``; True when something does."""
+    from scanners.policy import ObligationsMode
+    from service.formats.text import component_label, obligation_head
+
+    mode = policy.obligations
+    if mode is None or report.obligations is None:
+        return False
+    failing = report.obligations.failing(all_duties=mode is ObligationsMode.ALL)
+    if not failing:
+        return False
+    where = f" ({origin} and --fail-on)" if origin else ""
+    noun = "obligation" if len(failing) == 1 else "obligations"
+    click.echo(
+        f"Policy failed{where}: {len(failing)} {noun} owed or to be declared ({mode}):",
+        err=True,
+    )
+    by_id = {c.id: c for c in report.components}
+    for o in failing:
+        label = component_label(o.component_id, by_id)
+        click.echo(f"  {label}: {o.licence}: {obligation_head(o)}", err=True)
+        click.echo(f"      {o.reason}", err=True)
+    return True
+
+
+def _enforce_licences(report: ProjectReport, policy: Policy, origin: str | None) -> bool:
+    """List the components the licence rules refuse; True when there are any."""
     from scanners.policy import catalog_category, evaluate
 
     if policy.empty:
-        return
+        return False
     violations = evaluate(report.components, policy, catalog_category)
     if not violations:
-        return
+        return False
     where = f" ({origin} and --fail-on)" if origin else ""
     noun = "component" if len(violations) == 1 else "components"
     click.echo(f"Policy failed{where}: {len(violations)} {noun} refused:", err=True)
@@ -312,4 +468,4 @@ def _enforce(report: ProjectReport, policy: Policy, origin: str | None) -> None:
         click.echo(f"  {c.kind} {c.name}{version} ({c.path}): {c.licence}", err=True)
         for reason in v.reasons:
             click.echo(f"      {reason}", err=True)
-    sys.exit(EXIT_POLICY_FAILURE)
+    return True

@@ -15,7 +15,17 @@ Shape::
      "skipped": [{"path", "reason"}],
      "notes": ["how the target was read, e.g. git fallbacks"],
      "stats": {"files_seen", "files_read", "bytes_read", "cache_hits", "binary_files",
-               "symlinks", "skipped", "seconds"}}
+               "symlinks", "skipped", "seconds"},
+     # when obligations were computed (always with ``copyfair scan --format json``):
+     "usage": {"commercial": "yes" | "no" | "unknown", "uses", "confidence", "signals":
+               [{"kind", "weight", "evidence", "use"?}], "warnings", "declared",
+               "profile": {...} | null},
+     "obligations": [{"component_id", "licence", "kind", "status", "reason",
+                      "amount_minor", "currency", "period": {"start", "end"}, "payee",
+                      "clause"}],
+     "obligations_period": {"start", "end"}, "obligations_reference_date": "YYYY-MM-DD",
+     "obligations_totals": [{"currency", "amount_minor"}],   # the owed lines' sums
+     "obligations_problems": ["schedule files ignored, files not read for usage"]}
 
 ``files`` lists every file with at least one licence, sorted by path; ``licences``
 are ids (never expressions); ``component`` is the id of the nearest component containing
@@ -44,7 +54,7 @@ def report_dict(report: ProjectReport) -> dict[str, object]:
         files.append(item)
     rows = {r.component.id: r for r in component_rows(report)}
     st = scan.stats
-    return {
+    out: dict[str, object] = {
         "schema_version": SCHEMA_VERSION,
         "target": scan.target,
         "source": report.source,
@@ -65,6 +75,9 @@ def report_dict(report: ProjectReport) -> dict[str, object]:
             "seconds": round(st.seconds, 3),
         },
     }
+    if report.obligations is not None:
+        out.update(report.obligations.to_dict())
+    return out
 
 
 class JsonFormat:

@@ -2,8 +2,10 @@
 
 A heading with the verdict, a table of the components that need attention
 (copyfair, non-commercial, source-available, unknown licence) with where their licence
-was read, a table of licences by file count, and the skipped files in a collapsed
-section. Cells are escaped: component names and paths come from untrusted trees.
+was read, the obligations when they were computed (what is owed or to declare, with the
+totals; the reasons in a collapsed section), a table of licences by file count, and the
+skipped files in a collapsed section. Cells are escaped: component names and paths come
+from untrusted trees.
 """
 
 from __future__ import annotations
@@ -20,6 +22,48 @@ def cell(text: str) -> str:
     for ch in "`*_[]<>#!":
         out = out.replace(ch, "\\" + ch)
     return out
+
+
+def obligation_lines(report: ProjectReport) -> list[str]:
+    """The obligations section: totals, then the owed and to-declare lines in a table."""
+    from licences.money import format_minor
+
+    ob = report.obligations
+    if ob is None:
+        return []
+    names = {c.id: c.name + (f" {c.version}" if c.version else "") for c in report.components}
+    owed = ", ".join(format_minor(a, c) for c, a in ob.totals.items()) or "nothing"
+    open_lines = [o for o in ob.obligations if str(o.status) in ("owed", "needs-declaration")]
+    lines = [
+        "",
+        f"### Obligations {ob.period.start} to {ob.period.last}",
+        "",
+        f"Commercial use: **{ob.usage.commercial}** "
+        f"({'declared' if ob.usage.declared else 'inferred'}). Owed: **{cell(owed)}**. "
+        f"{len(open_lines)} of {len(ob.obligations)} lines owed or to declare.",
+    ]
+    if not open_lines:
+        return lines
+    lines += ["", "| component | licence | obligation | status | amount | payee |"]
+    lines.append("|---|---|---|---|---:|---|")
+    for o in open_lines[:MAX_ROWS]:
+        amount = (
+            format_minor(o.amount_minor, o.currency)
+            if o.amount_minor is not None and o.currency is not None
+            else ""
+        )
+        lines.append(
+            f"| {cell(names.get(o.component_id, o.component_id))} | {cell(o.licence)} "
+            f"| {o.kind} | {o.status} | {cell(amount)} | {cell(o.payee or '')} |"
+        )
+    if len(open_lines) > MAX_ROWS:
+        lines.append(f"| … | {len(open_lines) - MAX_ROWS} more | | | | |")
+    lines += ["", "<details><summary>Why</summary>", ""]
+    for o in open_lines[:MAX_ROWS]:
+        name = names.get(o.component_id, o.component_id)
+        lines.append(f"- {cell(name)}: {cell(o.licence)}: {o.kind} {o.status}: {cell(o.reason)}")
+    lines += ["", "</details>"]
+    return lines
 
 
 class MarkdownFormat:
@@ -56,6 +100,8 @@ class MarkdownFormat:
                 lines.append(f"| … | {len(attention) - MAX_ROWS} more | | | |")
         else:
             lines.append("No copyfair, non-commercial, source-available or unknown components.")
+        if report.obligations is not None:
+            lines += obligation_lines(report)
         counts = summarise(scan)
         if counts:
             lines += ["", "### Licences in files", "", "| licence | category | files |"]

@@ -54,7 +54,7 @@ def test_parse_rules() -> None:
     ("spec", "message"),
     [
         ("category:nonsense", "unknown category"),
-        ("obligations", "reserved"),
+        ("obligations:nope", "use obligations or obligations:all"),
         ("colour:red", "use category:NAME or licence:ID"),
         ("licence:", "names no licence"),
     ],

@@ -319,8 +319,8 @@ def test_fail_on_exits_1_and_says_which_components(tree: Path) -> None:
     assert out.startswith("Scanned")  # the report is still written
     assert "Policy failed" in err and "vendored peer (third_party/peer): PPL" in err
     assert "PPL (copyfair) matches category:copyfair (from --fail-on)" in err
-    code, _, err = _run(str(tree), "--fail-on", "obligations")
-    assert code == 2 and "reserved" in err
+    code, _, err = _run(str(tree), "--fail-on", "obligations:nope")
+    assert code == 2 and "use obligations or obligations:all" in err
 
 
 def test_policy_file_in_pyproject(tree: Path) -> None:
