@@ -51,6 +51,8 @@ _SKIP_DIRS = frozenset(
         "node_modules", "site-packages", "dist-packages", "vendor", "third_party",
         "third-party", "thirdparty", "external", "build", "dist", "target", "out",
         "__pycache__", "venv", "env",
+        # test data: its copyright lines, manifests and training snippets are fixtures
+        "tests", "test", "testdata", "fixtures",
     }
 )  # fmt: skip
 

@@ -113,6 +113,20 @@ def test_commons_project(tmp_path: Path) -> None:
     assert assess_usage(result.signals, None).commercial is Commercial.NO
 
 
+def test_test_fixtures_are_not_the_projects_own(tmp_path: Path) -> None:
+    paths = _write(
+        tmp_path,
+        {
+            "src/tool.py": "# Copyright 2024 Ada Lovelace\n",
+            "tests/test_holders.py": '# Copyright 2025 Acme Analytics GmbH\nHOLDER = "Acme Inc."\n',
+            "tests/fixtures/deploy/Chart.yaml": "apiVersion: v2\nname: demo\n",
+        },
+    )
+    result = usage_signals_from_files(tmp_path, paths, git=False)
+    assert SignalKind.COMPANY_HOLDER not in {s.kind for s in result.signals}
+    assert not any("tests/" in s.evidence for s in result.signals)
+
+
 def test_no_git_and_unreadable_files(tmp_path: Path) -> None:
     paths = _write(tmp_path, {"README.md": "# tool\n"})
     result = usage_signals_from_files(
