@@ -245,3 +245,16 @@ def test_files_belong_to_the_nearest_component(tree: Path) -> None:
     assert web is not None and web.name == "@acme/web-app"
     top = owner_of("src/main.py", roots)
     assert top is not None and top.kind is ComponentKind.PROJECT
+
+
+def test_the_package_names_resolve_and_the_parsers_load_lazily() -> None:
+    import subprocess
+    import sys
+
+    import scanners.inventory as inventory
+
+    for name in inventory.__all__:
+        assert getattr(inventory, name) is not None, name
+    code = "import sys, scanners.inventory; print('scanners.inventory.discover' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
