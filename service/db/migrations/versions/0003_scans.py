@@ -1,7 +1,7 @@
 """Audit scans.
 
-Revision ID: 0002_scans
-Revises: 0003 (chained after the ledger migration so that there is one head)
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-23
 
 Written out in full (no import of the models), so that it stays what it was when the models
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_scans"
-down_revision: str | None = "0003"
+revision: str = "0003"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,11 +1,11 @@
 """Ledger (journal transactions and entries), invoices, billing customers, webhook events.
 
-Revision ID: 0003
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-23
 
 Written out in full (no import of the models), so that it stays what it was when the models
-change. (Revises 0001 for now; re-chained after 0002 when both are merged.)
+change.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003"
+revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
