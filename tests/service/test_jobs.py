@@ -5,13 +5,10 @@ tests/service/api/test_scans.py.)"""
 from __future__ import annotations
 
 import asyncio
-import io
 import shutil
-import tarfile
 import uuid
 from pathlib import Path
 
-import git
 import pytest
 from sqlalchemy.orm import undefer
 
@@ -25,30 +22,7 @@ from service.jobs.local import LocalJobRunner
 from service.jobs.sources import SourceError, check_repository, display_repository
 from service.jobs.tasks import run_scan_job
 from service.settings import Settings
-
-MIT_HEADER = b"# SPDX-License-Identifier: MIT\nprint('hi')\n"
-
-
-def tar_gz(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
-def git_repository(path: Path, files: dict[str, bytes]) -> Path:
-    repo = git.Repo.init(path)
-    for name, data in files.items():
-        (path / name).parent.mkdir(parents=True, exist_ok=True)
-        (path / name).write_bytes(data)
-    repo.index.add(list(files))
-    actor = git.Actor("Ada", "ada@example.org")
-    repo.index.commit("initial", author=actor, committer=actor)
-    repo.close()
-    return path
+from tests.service.scan_sources import MIT_HEADER, git_repository, tar_gz
 
 
 @pytest.fixture(scope="module")

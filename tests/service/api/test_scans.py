@@ -4,18 +4,15 @@ tenants; the in-process runner, and Celery with a real worker and Redis."""
 from __future__ import annotations
 
 import asyncio
-import io
 import os
 import subprocess
 import sys
-import tarfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import git
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
@@ -26,32 +23,11 @@ from service.jobs import JobQueueError, JobsConfig
 from service.jobs.local import LocalJobRunner
 from service.settings import Settings
 from tests.service.api.conftest import TABLES, Tenant, services_required
+from tests.service.scan_sources import MIT_HEADER, git_repository, tar_gz
 
 pytestmark = pytest.mark.asyncio
 
-MIT_HEADER = b"# SPDX-License-Identifier: MIT\nprint('hi')\n"
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def tar_gz(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
-def git_repository(path: Path, files: dict[str, bytes]) -> Path:
-    repo = git.Repo.init(path)
-    for name, data in files.items():
-        (path / name).write_bytes(data)
-    repo.index.add(list(files))
-    actor = git.Actor("Ada", "ada@example.org")
-    repo.index.commit("initial", author=actor, committer=actor)
-    repo.close()
-    return path
 
 
 @pytest.fixture
