@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any, cast
 from xml.etree.ElementTree import Element
@@ -24,6 +25,7 @@ from defusedxml import ElementTree
 from licences.sources import (
     DATA_DIR,
     EXTRA_DIR,
+    REFERENCES_PATH,
     RULE_IDS,
     SPDX_EXCEPTION_XML_DIR,
     SPDX_LIST_COMMIT,
@@ -137,6 +139,30 @@ def _extra_entry(path: Path) -> Entry:
     }
 
 
+def _reference_entries() -> list[Entry]:
+    """The entries without a text (``references.toml``): ids the notices detector emits."""
+    data = tomllib.loads(REFERENCES_PATH.read_text(encoding="utf-8"))
+    return [
+        {
+            "id": str(item["id"]),
+            "name": str(item["name"]),
+            "kind": "licence",
+            "source": "scancode",
+            "origin": f"ScanCode LicenseDB key, no text ({REFERENCES_PATH.name})",
+            "is_osi_approved": False,
+            "is_deprecated": False,
+            "deprecated_version": None,
+            "replaced_by": None,
+            "list_version_added": None,
+            "see_also": [str(url) for url in item.get("see_also", [])],
+            "notes": str(item["notes"]) if item.get("notes") else None,
+            "scancode_category": item.get("scancode_category"),
+            "text_path": None,
+        }
+        for item in data.get("reference", [])
+    ]
+
+
 def _rule_name(path: Path) -> str:
     body = split_front_matter(path.read_text(encoding="utf-8"))[1]
     first = next((line.strip() for line in body.splitlines() if line.strip()), path.stem)
@@ -151,6 +177,7 @@ def inputs_digest() -> str:
         *sorted(SPDX_EXCEPTION_XML_DIR.glob("*.xml")),
         *sorted(SPDX_TEXT_DIR.glob("*.txt")),
         *sorted(p for p in EXTRA_DIR.iterdir() if p.suffix in (".LICENSE", ".RULE")),
+        REFERENCES_PATH,
     ]
     for p in files:
         h.update(_rel(p).encode())
@@ -181,6 +208,11 @@ def build_index() -> dict[str, Any]:
         if p.name in RULE_IDS or p.suffix == ".LICENSE":
             entries.append(_extra_entry(p))
             seen.add(licence_id)
+    for entry in _reference_entries():
+        if entry["id"] in seen:
+            raise ValueError(f"{REFERENCES_PATH.name}: {entry['id']} is already in the catalog")
+        entries.append(entry)
+        seen.add(entry["id"])
     for e in entries:
         e["variant_text_paths"] = variants.get(e["id"], [])
     entries.sort(key=lambda e: str(e["id"]).lower())

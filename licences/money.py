@@ -58,14 +58,17 @@ def is_currency(value: object) -> bool:
     return isinstance(value, str) and value in CURRENCY_EXPONENTS
 
 
+MAX_MAGNITUDE = 18  # |numbers| < 1E+18 of major units: with 3 decimals, 21 digits < 28
+
+
 def to_decimal(value: object) -> Decimal:
     """A finite Decimal from an int, a Decimal or a decimal string (never a float: a TOML
     ``0.1`` is not exact; write it as a string ``"0.1"`` or an integer)."""
     if isinstance(value, bool):
         raise MoneyError(f"expected a number, found {value!r}")
     if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, Decimal):
+        result = Decimal(value)
+    elif isinstance(value, Decimal):
         result = value
     elif isinstance(value, float):
         # TOML floats: accept only when the shortest repr is exact in decimal terms
@@ -79,6 +82,15 @@ def to_decimal(value: object) -> Decimal:
         raise MoneyError(f"expected a number, found {value!r}")
     if not result.is_finite():
         raise MoneyError(f"expected a finite number, found {value!r}")
+    if result.is_zero():
+        return Decimal(0)
+    # bounded, so that exact arithmetic stays within Decimal's 28 digits (1E+999999999
+    # would overflow, 1E-999999999 make a Fraction with a billion-digit denominator)
+    if not -MAX_MAGNITUDE <= result.adjusted() < MAX_MAGNITUDE:
+        raise MoneyError(
+            f"expected a number below 1E+{MAX_MAGNITUDE} and at least 1E-{MAX_MAGNITUDE} "
+            f"(or 0), found {value!r}"
+        )
     return result
 
 

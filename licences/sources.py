@@ -21,6 +21,7 @@ SPDX_EXCEPTION_XML_DIR = SPDX_XML_DIR / "exceptions"
 SPDX_TEXT_DIR = SPDX_DIR / "text"
 EQUIVALENT_WORDS = SPDX_DIR / "equivalentwords.txt"
 EXTRA_DIR = DATA_DIR / "extra"
+REFERENCES_PATH = DATA_DIR / "references.toml"  # catalog entries without a text
 
 SPDX_LIST_VERSION = "3.28.0"
 SPDX_LIST_COMMIT = "e4c1f27"

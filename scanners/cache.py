@@ -80,7 +80,26 @@ def write_atomically(file: Path, data: object) -> None:
         raise
 
 
-_EvidenceRow = tuple[str, str, int, int, float, str | None, str | None, str | None]
+EvidenceRow = tuple[str, str, int, int, float, str | None, str | None, str | None]
+
+
+def evidence_row(e: Evidence) -> EvidenceRow:
+    """One evidence as a plain tuple (pickled fast, and by the safe unpickler)."""
+    return (
+        str(e.method),
+        e.licence,
+        e.start_line,
+        e.end_line,
+        e.score,
+        e.expression,
+        e.detail,
+        e.source_path,
+    )
+
+
+def evidence_from_row(row: EvidenceRow) -> Evidence:
+    m, lic, s, e, sc, x, d, sp = row
+    return Evidence(Method(m), lic, s, e, sc, expression=x, detail=d, source_path=sp)
 
 
 def default_cache_dir() -> Path:
@@ -112,6 +131,12 @@ def _own_modules() -> list[tuple[str, int, int]]:
     return sorted(out)
 
 
+def cache_file(cache_dir: Path, root: Path) -> Path:
+    """The scan cache file of ``root`` in ``cache_dir``."""
+    name = hashlib.sha256(os.fsencode(root)).hexdigest()[:32]
+    return cache_dir / f"scan-{name}.pickle"
+
+
 def version_key() -> str:
     """Changes whenever cached outcomes may no longer be what a scan would give."""
     from licences.sources import DATA_DIR, SPDX_LIST_VERSION
@@ -126,19 +151,7 @@ def version_key() -> str:
 
 def _to_rows(outcome: Outcome) -> tuple[object, ...]:
     if outcome.kind == TEXT:
-        rows: list[_EvidenceRow] = [
-            (
-                str(e.method),
-                e.licence,
-                e.start_line,
-                e.end_line,
-                e.score,
-                e.expression,
-                e.detail,
-                e.source_path,
-            )
-            for e in outcome.evidence
-        ]
+        rows: list[EvidenceRow] = [evidence_row(e) for e in outcome.evidence]
         return (TEXT, tuple(rows))
     if outcome.kind == SKIPPED:
         return (SKIPPED, outcome.reason)
@@ -156,10 +169,7 @@ def _from_rows(raw: tuple[object, ...]) -> Outcome:
         assert isinstance(rows, tuple)
         if not rows:
             return _EMPTY_TEXT
-        ev = tuple(
-            Evidence(Method(m), lic, s, e, sc, expression=x, detail=d, source_path=sp)
-            for (m, lic, s, e, sc, x, d, sp) in rows
-        )
+        ev = tuple(evidence_from_row(row) for row in rows)
         return Outcome(TEXT, ev)
     if kind == BINARY:
         return _BINARY
@@ -183,8 +193,7 @@ class ScanCache:
 
     @classmethod
     def load(cls, cache_dir: Path, root: Path) -> ScanCache:
-        name = hashlib.sha256(os.fsencode(root)).hexdigest()[:32]
-        file = cache_dir / f"scan-{name}.pickle"
+        file = cache_file(cache_dir, root)
         key = version_key()
         try:
             with open(file, "rb") as fh:

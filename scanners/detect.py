@@ -16,6 +16,7 @@ keyword.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import ahocorasick
@@ -123,15 +124,35 @@ def combine(
     return tuple(merged)
 
 
-def detect_text(text: str, *, prefiltered: bool = False) -> tuple[Evidence, ...]:
+def detect_text(
+    text: str, *, prefiltered: bool = False, fingerprints: bool = True
+) -> tuple[Evidence, ...]:
     """Every licence found in ``text``. ``prefiltered`` skips the keyword check when
-    the caller already ran :func:`is_candidate` on the bytes."""
+    the caller already ran :func:`is_candidate` on the bytes. A verbatim copy of a
+    licence text copyfair ships is answered from :mod:`scanners.fingerprints` (the same
+    evidence, computed once); ``fingerprints=False`` always detects."""
     if not prefiltered and not is_candidate_text(text):
         return ()
-    tags = find_spdx_tags(text) if TAG_KEY in text else []
+    if fingerprints:
+        from scanners.fingerprints import get_fingerprints
+
+        known = get_fingerprints().lookup(text)
+        if known is not None:
+            return known
     from scanners.matching import get_matcher
     from scanners.notices import find_notices
 
-    texts = list(get_matcher().match(text))
-    notices = list(find_notices(text))
-    return combine(tags, notices, texts)
+    return detect_with(text, get_matcher().match, find_notices)
+
+
+def detect_with(
+    text: str,
+    match: Callable[[str], Sequence[Evidence]],
+    notices: Callable[[str], Sequence[Evidence]],
+) -> tuple[Evidence, ...]:
+    """The SPDX tags, ``match``'s licence texts and ``notices``' notices in ``text``,
+    combined (no prefilter, no fingerprints)."""
+    tags = find_spdx_tags(text) if TAG_KEY in text else []
+    texts = list(match(text))
+    found = list(notices(text))
+    return combine(tags, found, texts)

@@ -86,13 +86,40 @@ def _remote_url(repo) -> str | None:  # type: ignore[no-untyped-def]
     return strip_credentials(str(urls[0])) if urls else None
 
 
+def in_git_tree(start: Path) -> bool:
+    """Whether ``start`` (a directory) may be in a git repository: a ``.git`` in it or a
+    parent, below any ``GIT_CEILING_DIRECTORIES`` (as git itself searches), or a bare
+    repository, or ``GIT_DIR`` set. A cheap check: GitPython (slow to import) is only
+    needed when this says yes."""
+    if os.environ.get("GIT_DIR"):
+        return True
+    if (start / "HEAD").is_file() and (start / "objects").is_dir():
+        return True  # a bare repository (or a .git directory itself)
+    ceilings = {
+        os.path.realpath(c)
+        for c in os.environ.get("GIT_CEILING_DIRECTORIES", "").split(os.pathsep)
+        if c and os.path.isabs(c)
+    }
+    here = os.path.realpath(start)
+    while True:
+        if os.path.exists(os.path.join(here, ".git")):
+            return True
+        parent = os.path.dirname(here)
+        if parent == here or parent in ceilings:
+            return False
+        here = parent
+
+
 def git_info(path: str | os.PathLike[str]) -> GitInfo | None:
     """Git facts about the work tree containing ``path``; None when it is not in one."""
-    import git
-
     start = Path(path)
     if start.is_file():
         start = start.parent
+    if not in_git_tree(start):
+        return None
+    import git
+
+    repo = None
     try:
         repo = _repo(start)
         if repo is None or repo.bare:
@@ -106,6 +133,9 @@ def git_info(path: str | os.PathLike[str]) -> GitInfo | None:
         return GitInfo(commit, branch, _remote_url(repo), dirty)
     except (git.GitError, OSError):
         return None
+    finally:
+        if repo is not None:
+            repo.close()  # ends GitPython's cat-file processes and their pipes
 
 
 def revision_info(path: str | os.PathLike[str], rev: str) -> GitInfo:
@@ -117,9 +147,11 @@ def revision_info(path: str | os.PathLike[str], rev: str) -> GitInfo:
         raise TargetError(f"{os.fspath(path)}: not in a git repository (needed for --rev)")
     try:
         commit = repo.commit(rev).hexsha
+        return GitInfo(commit, None, _remote_url(repo), False, revision=rev)
     except (git.BadName, git.GitCommandError, ValueError) as exc:
         raise TargetError(f"{rev}: not a revision of {repo.working_dir} ({exc})") from None
-    return GitInfo(commit, None, _remote_url(repo), False, revision=rev)
+    finally:
+        repo.close()
 
 
 def export_revision(path: str | os.PathLike[str], rev: str, into: Path) -> tuple[str, GitInfo]:
@@ -133,6 +165,7 @@ def export_revision(path: str | os.PathLike[str], rev: str, into: Path) -> tuple
     repo = _repo(Path(path))
     assert repo is not None  # revision_info checked it
     top = Path(repo.working_tree_dir or repo.git_dir).resolve()
+    repo.close()
     try:
         sub = Path(path).resolve().relative_to(top).as_posix()
     except ValueError:

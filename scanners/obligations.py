@@ -43,6 +43,7 @@ from licences.usage import Signal, UsageAssessment
 from scanners.errors import ScannerError
 from scanners.inventory.model import Component, ComponentKind
 from scanners.model import Evidence
+from scanners.obligations_request import ObligationsRequest
 from scanners.policy import toml_error
 
 if TYPE_CHECKING:
@@ -191,18 +192,6 @@ def component_inputs(
         names = tuple(dict.fromkeys(n for n in (c.purl, c.name, c.path) if n))
         out.append(ComponentInput(c.id, c.licence, schedules.get(c.id), None, names))
     return out
-
-
-@dataclass(frozen=True)
-class ObligationsRequest:
-    """What to compute: the period, the reference date ("today", injectable), where the
-    profile is (None: ``copyfair.toml`` at the root), and how much git history to read."""
-
-    period: Period
-    reference: date
-    profile_file: Path | None = None
-    git: bool = True
-    max_commits: int = 1000
 
 
 @dataclass(frozen=True)

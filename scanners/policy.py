@@ -30,9 +30,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scanners.errors import ScannerError
-from scanners.inventory.model import NOASSERTION, Component
+
+if TYPE_CHECKING:
+    from scanners.inventory.model import Component
 
 RESERVED = frozenset({"obligations"})
 
@@ -296,6 +299,8 @@ def check_component(
 ) -> Violation | None:
     if policy.empty:
         return None
+    from scanners.inventory.model import NOASSERTION
+
     if component.licence == NOASSERTION:
         why = _leaf(NOASSERTION, policy, lambda _id: "unknown")
         if why is None:

@@ -17,13 +17,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scanners.cache import RACY_NS, PlainUnpickler, ScanCache, write_atomically
+from scanners.cache import RACY_NS, PlainUnpickler, write_atomically
 from scanners.gitinfo import GitInfo
 from scanners.model import FileResult, ScanReport, Skipped
 from scanners.walk import Walk
 
 if TYPE_CHECKING:  # scanners.scan re-exports this module: it is imported when used here
-    from scanners.inventory.model import Component
+    from concurrent.futures import Future
+
+    from scanners.inventory.model import Component, Inventory
     from scanners.obligations import ObligationsReport
     from scanners.scan import ScanOptions
 
@@ -78,25 +80,49 @@ def scan_project(
     options: ScanOptions | None = None,
     *,
     git: GitInfo | None = None,
+    listing: Walk | None = None,
+    started: float | None = None,
 ) -> ProjectReport:
     """Scan ``target`` and build its component inventory (see the module doc).
 
     ``git`` overrides the git facts (for a revision exported to a temporary directory);
-    by default they are read from the work tree containing ``target``.
+    by default they are read from the work tree containing ``target``. ``listing``: the
+    walk of ``target`` when the caller already made it (``started``: the perf-counter
+    time it began, which the scan's duration counts from).
     """
     from scanners.gitinfo import git_info
     from scanners.scan import ScanOptions, scan_listing
     from scanners.walk import walk
 
     opts = options or ScanOptions()
-    started = time.perf_counter()
-    listing = walk(target, all_files=opts.all_files)
-    report, cache = scan_listing(target, listing, opts, started)
-    paths = [e.path for e in listing.entries]
-    stored = InventoryCache.for_scan(cache, listing, opts.hub_cache, time.time_ns())
+    if listing is None or started is None:
+        started = time.perf_counter()
+    if listing is None:
+        listing = walk(target, all_files=opts.all_files)
+    paths = tuple(e.path for e in listing.entries)
+    stored = InventoryCache.before_scan(opts.cache_dir, listing, opts.hub_cache, time.time_ns())
+    remember_tree(listing.root, paths, stored)
     found = stored.load() if stored is not None else None
+    early: list[Future[Inventory]] = []
+
+    def beside() -> None:
+        # Called once the worker processes are forked (a thread must not be running at
+        # a fork): the manifests and code files the inventory reads do not depend on the
+        # scan, so they are read while the workers scan (this process mostly waits for
+        # them) instead of after.
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(1, thread_name_prefix="copyfair-inventory")
+        early.append(pool.submit(declared_inventory, listing.root, paths, opts.hub_cache))
+        pool.shutdown(wait=False)
+
+    after = beside if found is None else None
+    report, _cache = scan_listing(target, listing, opts, started, beside=after)
     if found is None:
-        found = build_inventory(listing.root, paths, report.files, hub_cache=opts.hub_cache)
+        declared = early[0].result() if early else None
+        found = build_inventory(
+            listing.root, paths, report.files, hub_cache=opts.hub_cache, declared=declared
+        )
         if stored is not None:
             stored.save(found)
     components, owners, problems = found
@@ -104,7 +130,15 @@ def scan_project(
     stats = replace(report.stats, seconds=time.perf_counter() - started)
     report = replace(report, skipped=skipped, stats=stats)
     info = git if git is not None else git_info(listing.root)
-    return ProjectReport(report, components, owners, info, root=listing.root, paths=tuple(paths))
+    return ProjectReport(report, components, owners, info, root=listing.root, paths=paths)
+
+
+def declared_inventory(root: Path, paths: Sequence[str], hub_cache: Path | None) -> Inventory:
+    """What the tree's manifests, package metadata and code declare (no licence
+    detection: :func:`build_inventory` takes licences from the scan's results)."""
+    from scanners.inventory import inventory_from_files
+
+    return inventory_from_files(root, paths, detect=None, hub_cache=hub_cache)
 
 
 def build_inventory(
@@ -113,6 +147,7 @@ def build_inventory(
     files: Sequence[FileResult],
     *,
     hub_cache: Path | None = None,
+    declared: Inventory | None = None,
 ) -> tuple[tuple[Component, ...], dict[str, str], tuple[Skipped, ...]]:
     """(components, owner id by licensed file path, inventory problems) for a walked tree.
 
@@ -122,11 +157,11 @@ def build_inventory(
     ``third_party/``, ``external/``, ... and any subdirectory with its own licence file)
     become components; the project itself is always one.
     """
-    from scanners.inventory import component_roots, inventory_from_files, owner_of
+    from scanners.inventory import component_roots, owner_of
     from scanners.inventory.discover import licence_files_by_directory, sort_components
     from scanners.inventory.model import ComponentKind, make_component
 
-    inventory = inventory_from_files(root, paths, detect=None, hub_cache=hub_cache)
+    inventory = declared if declared is not None else declared_inventory(root, paths, hub_cache)
     by_path = {f.path: f for f in files}
     components = [_licensed_by_files(c, by_path) for c in inventory.components]
     licence_dirs = licence_files_by_directory(paths)
@@ -275,21 +310,38 @@ class InventoryCache:
     key: str
 
     @classmethod
-    def for_scan(
-        cls, cache: ScanCache, listing: Walk, hub_cache: Path | None, now_ns: int
+    def before_scan(
+        cls, cache_dir: Path | None, listing: Walk, hub_cache: Path | None, now_ns: int
     ) -> InventoryCache | None:
-        if cache.file is None:
+        """The inventory cache of ``listing``'s tree beside its scan cache in
+        ``cache_dir`` (None: no cache directory, or a racily modified file), known before
+        scanning so that a cold inventory can be read while the tree is scanned."""
+        if cache_dir is None:
             return None
         import hashlib
 
+        from scanners.cache import cache_file, version_key
+
+        scan_file = cache_file(cache_dir, listing.root)
+        key = version_key()
+
         if any(e.mtime_ns >= now_ns - RACY_NS for e in listing.entries):
             return None
-        h = hashlib.sha256(f"{INVENTORY_FORMAT}\0{cache.key}\0{listing.root}\0".encode())
+        h = hashlib.sha256(f"{INVENTORY_FORMAT}\0{key}\0{listing.root}\0".encode())
         h.update(os.fsencode(os.fspath(hub_cache)) if hub_cache is not None else b"-")
-        for e in listing.entries:
-            h.update(f"\0{e.path}\0{e.size}\0{e.mtime_ns}\0{e.ino}\0{e.ctime_ns}".encode())
-        stem = cache.file.name.removesuffix(".pickle")
-        return cls(cache.file.with_name(f"{stem}-inventory.pickle"), h.hexdigest())
+        for e in listing.entries:  # one small string at a time: no list of 100k+ alive
+            h.update(
+                f"\0{e.path}\0{e.size}\0{e.mtime_ns}\0{e.ino}\0{e.ctime_ns}".encode(
+                    errors="surrogateescape"  # a file name that is not UTF-8
+                )
+            )
+        stem = scan_file.name.removesuffix(".pickle")
+        return cls(scan_file.with_name(f"{stem}-inventory.pickle"), h.hexdigest())
+
+    def sibling(self, name: str) -> Path:
+        """A file beside this one for another stage's results on the same tree (e.g.
+        ``usage``), pruned with the scan caches."""
+        return self.file.with_name(self.file.name.replace("-inventory.", f"-{name}.", 1))
 
     def load(self) -> _Built | None:
         import pickle
@@ -320,6 +372,31 @@ class InventoryCache:
             write_atomically(self.file, data)
         except OSError:
             pass  # a cache we cannot write only costs time
+
+
+# The tree caches of the last few scans in this process, with the paths tuple of each
+# scan (``ProjectReport.paths``): later stages given the very same tuple (usage signals)
+# may cache their results under its key. Bounded: a service scans many roots.
+_TREES: dict[Path, tuple[tuple[str, ...], InventoryCache]] = {}
+_MAX_TREES = 4
+
+
+def remember_tree(root: Path, paths: tuple[str, ...], stored: InventoryCache | None) -> None:
+    _TREES.pop(root, None)
+    if stored is not None:
+        _TREES[root] = (paths, stored)
+        while len(_TREES) > _MAX_TREES:
+            del _TREES[next(iter(_TREES))]
+
+
+def tree_cache(root: Path, paths: object) -> InventoryCache | None:
+    """The tree cache of the scan of ``root`` whose walk gave ``paths`` (that very
+    object: a list built elsewhere, or the paths of an older scan, get None), if the
+    scan had one (a cache directory, no racily modified file)."""
+    found = _TREES.get(root)
+    if found is None or found[0] is not paths:
+        return None
+    return found[1]
 
 
 def _component_row(c: Component) -> tuple[object, ...]:

@@ -14,7 +14,7 @@ import codecs
 import os
 import stat
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,7 +151,12 @@ def _too_large(max_size: int) -> str:
     return f"larger than the size limit ({max_size} bytes; see --max-file-size)"
 
 
-def _run(tasks: Sequence[_Task], jobs: int) -> Iterator[_Done]:
+def _run(
+    tasks: Sequence[_Task], jobs: int, beside: Callable[[], None] | None = None
+) -> Iterator[_Done]:
+    """The outcome of each task, in order; in worker processes when there are enough.
+    ``beside`` is called once the workers are running (never when there are none):
+    to start other work in this process without a thread running at a fork."""
     if jobs <= 1 or len(tasks) < PARALLEL_THRESHOLD:
         yield from map(_process, tasks)
         return
@@ -160,15 +165,23 @@ def _run(tasks: Sequence[_Task], jobs: int) -> Iterator[_Done]:
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
+    from scanners.fingerprints import get_fingerprints
     from scanners.matching import get_matcher
 
     get_matcher()  # build the index once, before forking: workers share it
+    get_fingerprints()
     gc.freeze()  # keep the shared pages shared: the workers' GC will not touch them
     chunk = max(1, min(16, len(tasks) // (jobs * 8)))  # small: candidates cluster
     done = 0
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            for result in pool.map(_process, tasks, chunksize=chunk):  # in order
+            # map() submits every chunk now; with "fork" the workers are all started
+            # at the first submit, so nothing forks after this.
+            results = pool.map(_process, tasks, chunksize=chunk)
+            if beside is not None:
+                beside()
+                beside = None
+            for result in results:  # in order
                 done += 1
                 yield result
     except BrokenProcessPool:
@@ -191,11 +204,17 @@ def scan_tree(target: str | os.PathLike[str], options: ScanOptions | None = None
 
 
 def scan_listing(
-    target: str | os.PathLike[str], listing: Walk, opts: ScanOptions, started: float
+    target: str | os.PathLike[str],
+    listing: Walk,
+    opts: ScanOptions,
+    started: float,
+    *,
+    beside: Callable[[], None] | None = None,
 ) -> tuple[ScanReport, ScanCache]:
     """Scan the files of a walked tree: the report, and the scan cache it used (the
     project's inventory cache is stored beside it). ``started`` is the perf-counter time
-    the scan's duration counts from."""
+    the scan's duration counts from. ``beside`` is called once worker processes are
+    running, if the scan uses any (see :func:`_run`)."""
     global _WORKER_CACHE, _WORKER_ROOT
     now_ns = time.time_ns()
     cache = (
@@ -227,7 +246,7 @@ def scan_listing(
     _WORKER_CACHE, _WORKER_ROOT = cache, str(listing.root)
     try:
         jobs = opts.jobs if opts.jobs is not None else (os.cpu_count() or 1)
-        for index, got_digest, outcome, nbytes, hit in _run(tasks, jobs):
+        for index, got_digest, outcome, nbytes, hit in _run(tasks, jobs, beside):
             files_read += 1
             bytes_read += nbytes
             hits += hit

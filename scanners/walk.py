@@ -21,6 +21,7 @@ import stat
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from scanners.errors import TargetError
 from scanners.model import Skipped
@@ -28,9 +29,11 @@ from scanners.model import Skipped
 VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "_darcs", "CVS"})
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """A regular file to scan, with the stat fields that tell whether it changed."""
+class Entry(NamedTuple):
+    """A regular file to scan, with the stat fields that tell whether it changed.
+
+    A named tuple rather than a frozen dataclass: a walk makes one per file (100k+ on
+    large trees), and a tuple is built several times faster."""
 
     path: str  # relative to the root, POSIX style
     size: int
@@ -126,10 +129,11 @@ class _Collector:
 
 
 def _in_git_work_tree(root: Path) -> bool:
-    for d in (root, *root.parents):
-        if (d / ".git").exists():
-            return True
-    return False
+    # As git searches (GIT_CEILING_DIRECTORIES honoured): below a ceiling, git would
+    # refuse to list the files, and a plain walk is what the scan falls back to anyway.
+    from scanners.gitinfo import in_git_tree
+
+    return in_git_tree(root)
 
 
 def git_ls_files(root: Path, *, all_files: bool) -> list[str]:
@@ -153,6 +157,8 @@ def _walk_git(root: Path, paths: list[str]) -> Walk:
 
 def _walk_plain(root: Path, notes: tuple[str, ...] = ()) -> Walk:
     col = _Collector(root)
+    append = col.entries.append
+    S_ISREG = stat.S_ISREG  # noqa: N806 (a local alias in the hot loop)
     stack: list[tuple[str, str]] = [(str(root), "")]
     while stack:
         dir_abs, dir_rel = stack.pop()
@@ -162,16 +168,22 @@ def _walk_plain(root: Path, notes: tuple[str, ...] = ()) -> Walk:
         except OSError as exc:
             col.skipped.append(Skipped(dir_rel or ".", f"cannot list directory: {exc.strerror}"))
             continue
+        prefix = f"{dir_rel}/" if dir_rel else ""
         for de in items:
-            rel = f"{dir_rel}/{de.name}" if dir_rel else de.name
+            name = de.name
+            rel = prefix + name
             try:
-                if de.is_symlink():
-                    col.symlink(rel, de.path)
-                elif de.is_dir(follow_symlinks=False):
-                    if de.name not in VCS_DIRS:
+                if de.is_dir(follow_symlinks=False):
+                    if name not in VCS_DIRS:
                         stack.append((de.path, rel))
-                elif de.name != ".git":  # a work tree's or submodule's pointer file
-                    col.add(rel, de.path, de.stat(follow_symlinks=False))
+                elif de.is_symlink():
+                    col.symlink(rel, de.path)
+                elif name != ".git":  # a work tree's or submodule's pointer file
+                    st = de.stat(follow_symlinks=False)
+                    if S_ISREG(st.st_mode):  # the common case, inline: 100k+ times
+                        append(Entry(rel, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns))
+                    else:
+                        col.add(rel, de.path, st)
             except OSError as exc:
                 col.skipped.append(Skipped(rel, f"cannot stat: {exc.strerror}"))
     return col.result(git=False, notes=notes)

@@ -18,6 +18,7 @@ import tempfile
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from licences.sources import DATA_DIR, template_sources
@@ -32,7 +33,7 @@ from scanners.matching.templates import (
 )
 from scanners.matching.verify import Program
 
-COMPILER_VERSION = "20"
+COMPILER_VERSION = "22"
 NGRAM = 4
 
 
@@ -59,8 +60,14 @@ class TemplateIndex:
     vocabulary: dict[str, int]
     token_ids: tuple[array[int], ...]  # per template, ids of Template.tokens
     required: tuple[bytes, ...]  # per template and token: REQUIRED, OPTIONAL or VARIABLE
-    # n-gram hash -> numbers of the templates holding it
-    postings: dict[int, tuple[int, ...]]
+    # The inverted index, as three flat arrays (compact, shared by forked workers, and
+    # counted in one vectorised pass by the matcher): the sorted n-gram hashes, and for
+    # the k-th of them the numbers of the templates holding it,
+    # gram_templates[gram_starts[k] : gram_starts[k + 1]].
+    gram_base: int  # n-gram keys are ids in this base (see ngram_keys)
+    gram_keys: array[int]  # typecode "q"
+    gram_starts: array[int]  # typecode "i", len(gram_keys) + 1 entries
+    gram_templates: array[int]  # typecode "H"
     ngram_counts: tuple[int, ...]  # per template: distinct n-grams of its required text
     # Lower-case substrings at least one of which every template's required text holds:
     # text containing none of them cannot hold a licence text.
@@ -74,12 +81,16 @@ class TemplateIndex:
     window_tokens: int
 
 
-def ngram_hashes(ids: Sequence[int]) -> set[int]:
-    """Distinct hashes of the token n-grams of ``ids`` (n-grams with unknown tokens,
-    id -1, included: they simply never hit)."""
+def ngram_keys(ids: Sequence[int], base: int) -> set[int]:
+    """Distinct keys of the token n-grams of ``ids``: each n-gram's ids read as the
+    digits of one number in ``base`` (the vocabulary size), so that a key is exact (no
+    collisions) and the matcher computes the same keys with array arithmetic."""
     if len(ids) < NGRAM:
         return set()
-    return set(map(hash, zip(ids, ids[1:], ids[2:], ids[3:], strict=False)))
+    return {
+        ((a * base + b) * base + c) * base + d
+        for a, b, c, d in zip(ids, ids[1:], ids[2:], ids[3:], strict=False)
+    }
 
 
 def build_index(templates: Iterable[Template]) -> TemplateIndex:
@@ -99,6 +110,9 @@ def build_index(templates: Iterable[Template]) -> TemplateIndex:
     for members in groups.values():
         for n in members:
             twins[n] = tuple(members)
+    base = max(1, len(vocabulary))
+    if base**NGRAM >= 2**63:
+        raise ValueError(f"vocabulary of {base} tokens too large for 64-bit n-gram keys")
     shared: dict[int, list[int]] = {}
     counts: list[int] = []
     for n, (t, ids) in enumerate(zip(tpls, token_ids, strict=True)):
@@ -106,13 +120,16 @@ def build_index(templates: Iterable[Template]) -> TemplateIndex:
             counts.append(counts[twins[n][0]])
             continue
         required_ids = [i for i, req in zip(ids, t.required, strict=True) if req == REQUIRED]
-        req_grams = ngram_hashes(required_ids)
+        req_grams = ngram_keys(required_ids, base)
         counts.append(len(req_grams) or 1)
-        for h in req_grams | ngram_hashes(ids):
+        for h in req_grams | ngram_keys(ids, base):
             shared.setdefault(h, []).append(n)
-    # One tuple object per distinct set of templates: pickled once, loaded once.
-    distinct: dict[tuple[int, ...], tuple[int, ...]] = {}
-    postings = {h: distinct.setdefault(tuple(ns), tuple(ns)) for h, ns in shared.items()}
+    gram_keys = array("q", sorted(shared))
+    gram_starts = array("i", [0])
+    gram_templates = array("H")
+    for h in gram_keys:
+        gram_templates.extend(shared[h])
+        gram_starts.append(len(gram_templates))
     chars = {tok: token_char(i) for tok, i in vocabulary.items()}
     prefixes = [template_regexes(t.pieces, t.split, chars)[0] for t in tpls]
     bodies = [template_program(t.pieces, t.split, chars) for t in tpls]
@@ -138,7 +155,10 @@ def build_index(templates: Iterable[Template]) -> TemplateIndex:
         vocabulary,
         tuple(token_ids),
         required,
-        postings,
+        base,
+        gram_keys,
+        gram_starts,
+        gram_templates,
         tuple(counts),
         _anchors(tpls),
         tuple(twins),
@@ -195,16 +215,19 @@ def compile_index() -> TemplateIndex:
     return build_index(compile_source(s) for s in template_sources())
 
 
+@cache
 def data_fingerprint() -> str:
-    """Hash of the compiler version, the Python version, the data files (name and
-    content) and the equivalent-words table: the cache key."""
+    """Hash of the compiler version, the Python version, the data files (name, size and
+    modification time: reading and hashing them all took longer than loading the index)
+    and the equivalent-words table: the cache key. Computed once per process."""
     digest = hashlib.sha256(COMPILER_VERSION.encode())
-    # n-gram keys are Python's hash() of int tuples: tied to the interpreter's version.
-    digest.update(repr((sys.version_info[:2], sys.hash_info)).encode())
+    # The index is pickled: tied to the interpreter's version.
+    digest.update(repr(sys.version_info[:2]).encode())
     digest.update(repr(sorted(equivalences().single.items())).encode())
     for src in template_sources():
         digest.update(f"{src.licence_id}\0{src.path.relative_to(DATA_DIR)}\0".encode())
-        digest.update(src.path.read_bytes())
+        st = src.path.stat()
+        digest.update(f"{st.st_size}\0{st.st_mtime_ns}\0".encode())
     return digest.hexdigest()[:24]
 
 

@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from itertools import chain
+from itertools import repeat
 
+import ahocorasick
+import numpy as np
+from numpy.typing import NDArray
 from rapidfuzz.distance import LCSseq
 
 from scanners.matching.index import COMMON_ANCHORS, NGRAM, WINDOW_ANCHORS, TemplateIndex
@@ -96,11 +97,21 @@ class LicenceTextMatcher:
         for raw, canon in equivalences().single.items():
             if canon in index.vocabulary:
                 self._quick_ids[raw] = index.vocabulary[canon]
-        self._gram_keys = frozenset(index.postings)
+        self._gram_keys = np.frombuffer(index.gram_keys, dtype=np.int64)
+        self._gram_starts = np.frombuffer(index.gram_starts, dtype=np.int32)
+        self._gram_templates = np.frombuffer(index.gram_templates, dtype=np.uint16)
+        self._ngram_counts = np.array(index.ngram_counts, dtype=np.float64)
         # The common anchors first: most texts that have any have one of them, and the
         # check stops at the first found.
         common = [a for a in COMMON_ANCHORS if a in index.anchors]
         self._anchors = (*common, *(a for a in index.anchors if a not in common))
+        # ... and all of them in one pass when the common ones are not there.
+        self._common_anchors = tuple(common)
+        self._rare_anchors = ahocorasick.Automaton()
+        for a in self._anchors[len(common) :]:
+            self._rare_anchors.add_word(a, a)
+        if len(self._rare_anchors):
+            self._rare_anchors.make_automaton()
         self._chars = {tok: token_char(i) for tok, i in index.vocabulary.items()}
         self._window_radius = index.window_tokens * _WINDOW_CHARS_PER_TOKEN + _WINDOW_SLACK
         self._prefix: dict[int, re.Pattern[str]] = {}
@@ -111,7 +122,7 @@ class LicenceTextMatcher:
     def match(self, text: str) -> list[Evidence]:
         """One Evidence (method ``licence-text``) per licence text found in ``text``."""
         lowered = text.lower()
-        if not any(a in lowered for a in self._anchors):
+        if not self._has_anchor(lowered):
             return []
         if len(text) <= WINDOW_MIN_CHARS or len(lowered) != len(text):
             return self._match_region(text, lowered)
@@ -127,6 +138,15 @@ class LicenceTextMatcher:
                     for e in found
                 )
         return out
+
+    def _has_anchor(self, lowered: str) -> bool:
+        """Whether ``lowered`` holds one of the index's anchor words (else no template's
+        required text can be in it)."""
+        if any(a in lowered for a in self._common_anchors):
+            return True
+        if not len(self._rare_anchors):
+            return False
+        return next(self._rare_anchors.iter(lowered), None) is not None
 
     def windows(self, lowered: str) -> list[tuple[int, int]]:
         """The regions of a large lower-cased text that may hold a licence text: whole
@@ -177,26 +197,46 @@ class LicenceTextMatcher:
         """Candidates from a quick tokenisation (no bullets, no two-word equivalences:
         good enough to select, and several times faster on large files). Tokens
         outside the vocabulary are ``None``: their n-grams never hit."""
-        ids = list(map(self._quick_ids.get, _QUICK_TOKEN.findall(lowered)))
+        tokens = _QUICK_TOKEN.findall(lowered)
+        ids = np.fromiter(
+            map(self._quick_ids.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens)
+        )
         return self._candidates(ids, CANDIDATE_RATIO)
 
-    def _candidates(self, ids: Sequence[int | None], threshold: float) -> list[tuple[float, int]]:
+    def _candidates(self, ids: NDArray[np.int64], threshold: float) -> list[tuple[float, int]]:
+        """(share of the template's n-grams found in ``ids``, template) for each template
+        with at least ``threshold`` of them, best first. Token ids of -1 (unknown) are in
+        no n-gram of the index. Counted with array operations: the text's distinct n-gram
+        keys (:func:`scanners.matching.index.ngram_keys`) are looked up in the sorted
+        keys, and the template lists of those found are counted together."""
         if len(ids) < NGRAM:
             return []
-        grams = self._gram_keys.intersection(
-            map(hash, zip(ids, ids[1:], ids[2:], ids[3:], strict=False))
-        )
-        if not grams:
+        a, b, c, d = ids[:-3], ids[1:-2], ids[2:-1], ids[3:]
+        known = (a >= 0) & (b >= 0) & (c >= 0) & (d >= 0)
+        if not known.any():
             return []
-        hits = Counter(chain.from_iterable(map(self.index.postings.__getitem__, grams)))
-        counts = self.index.ngram_counts
+        base = self.index.gram_base
+        hashes = np.unique(((a[known] * base + b[known]) * base + c[known]) * base + d[known])
+        keys = self._gram_keys
+        at = np.searchsorted(keys, hashes)
+        inside = at < len(keys)
+        at = at[inside]
+        rows = at[keys[at] == hashes[inside]]
+        if not len(rows):
+            return []
+        starts = self._gram_starts[rows]
+        lengths = self._gram_starts[rows + 1] - starts
+        total = int(lengths.sum())
+        # positions of every template entry of the found rows, without a Python loop
+        offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+        positions = offsets + np.arange(total, dtype=offsets.dtype)
+        hits = np.bincount(self._gram_templates[positions], minlength=len(self._ngram_counts))
+        ratios = hits / self._ngram_counts
         twins = self.index.twins
         out: list[tuple[float, int]] = []
-        for n, k in hits.items():
-            ratio = k / counts[n]
-            if ratio >= threshold:
-                ratio = min(1.0, ratio)
-                out.extend((ratio, m) for m in twins[n])
+        for n in np.flatnonzero(ratios >= threshold).tolist():
+            ratio = min(1.0, float(ratios[n]))
+            out.extend((ratio, m) for m in twins[n])
         out.sort(reverse=True)
         return out
 

@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from git import GitCommandError, InvalidGitRepositoryError, NoSuchPathError, Repo
-
 from licences.usage import Signal
 from scanners.usage.lists import DomainLists, domain_lists
 from scanners.usage.signals import SignalKind
@@ -110,6 +108,12 @@ def read_commit_authors(root: Path, *, max_commits: int = DEFAULT_MAX_COMMITS) -
     history with a note saying so."""
     if max_commits <= 0:
         return History(note="git history not read (max_commits is 0)", max_commits=0)
+    from scanners.gitinfo import in_git_tree
+
+    if not in_git_tree(Path(root)):  # without importing GitPython (slow to import)
+        return History(note="not a git repository", max_commits=max_commits)
+    from git import GitCommandError, InvalidGitRepositoryError, NoSuchPathError, Repo
+
     try:
         repo = Repo(root, search_parent_directories=True)
     except (InvalidGitRepositoryError, NoSuchPathError):

@@ -27,8 +27,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
-import yaml
-
 from licences.catalog import load_catalog
 from licences.categories import Category
 from licences.usage import Signal, UseKind
@@ -479,6 +477,8 @@ def deployment_candidates(paths: Iterable[str]) -> list[str]:
 
 def _compose_ports(text: str) -> str | None:
     """The first published port of a compose file (``"8080:80"``), or None."""
+    import yaml  # only for compose files: not imported on a cached rescan
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError:

@@ -102,6 +102,20 @@ def _own(path: str) -> bool:
     return not any(p.lower() in _SKIP_DIRS or p.startswith(".") for p in parts)
 
 
+def _own_paths(paths: Iterable[str]) -> list[str]:
+    """The ``paths`` that pass :func:`_own`, deciding once per directory."""
+    verdict: dict[str, bool] = {}
+    out: list[str] = []
+    for path in paths:
+        directory = path.rpartition("/")[0]
+        own = verdict.get(directory)
+        if own is None:
+            own = verdict[directory] = _own(path)
+        if own:
+            out.append(path)
+    return out
+
+
 def _is_source(path: str) -> bool:
     return posixpath.splitext(path)[1].lower() in _SOURCE_EXTENSIONS
 
@@ -139,10 +153,64 @@ def usage_signals_from_files(
     ``detect``: the file-level detector for the root licence files (None: the default
     :func:`scanners.detect.detect_text`). ``own_domains``: the organisation's email
     domains (profile ``domains``). ``git``: read the history (at most ``max_commits``).
+
+    When ``paths`` is the ``paths`` of a :class:`scanners.project.ProjectReport` that
+    :func:`scanners.project.scan_project` built with a cache directory, the signals read
+    from files are cached beside the scan cache (:class:`UsageCache`); git's never are.
+    ``detect`` must then answer as :func:`scanners.detect.detect_text` would (the scan's
+    own results do).
     """
+    from scanners.project import tree_cache
+
+    stored = tree_cache(root, paths)
+    components = list(components) if components is not None else None
+    cache = (
+        UsageCache(
+            stored.sibling("usage"),
+            _usage_key(stored.key, components, own_domains, max_header_files, max_code_files),
+        )
+        if stored is not None
+        else None
+    )
+    found = cache.load() if cache is not None else None
+    if found is None:
+        found = _file_signals(
+            root,
+            paths,
+            components=components,
+            detect=detect,
+            own_domains=own_domains,
+            max_header_files=max_header_files,
+            max_code_files=max_code_files,
+        )
+        if cache is not None:
+            cache.save(*found)
+    signals = list(found[0])
+    notes: list[str] = []
+
+    # Who writes the code (never cached: commits change nothing in the tree).
+    if git:
+        history = gitsignals.read_commit_authors(root, max_commits=max_commits)
+        if history.note is not None:
+            notes.append(f"git history: {history.note}")
+        signals.extend(gitsignals.commit_signals(history, own_domains))
+
+    return TreeSignals(tuple(signals), found[1], tuple(notes))
+
+
+def _file_signals(
+    root: Path,
+    paths: Iterable[str],
+    *,
+    components: Iterable[Component] | None,
+    detect: Detector | None,
+    own_domains: Sequence[str],
+    max_header_files: int,
+    max_code_files: int,
+) -> tuple[tuple[Signal, ...], tuple[Skipped, ...]]:
+    """The signals read from the tree's files (all but git's), and the unreadable files."""
     all_paths = sorted(set(paths))
     reader = _Reader(root)
-    notes: list[str] = []
     if detect is None:
         from scanners.detect import detect_text
 
@@ -186,7 +254,8 @@ def usage_signals_from_files(
         text = reader.read(rel)
         if text is not None:
             holders.extend((rel, h) for h in manifest_holders(text, rel))
-    sources = [p for p in all_paths if _own(p) and _is_source(p)]
+    own_paths = _own_paths(all_paths)
+    sources = [p for p in own_paths if _is_source(p)]
     sources.sort(key=lambda p: (p.count("/"), p))
     for rel in sources[:max_header_files]:
         text = reader.read(rel, HEADER_BYTES)
@@ -196,7 +265,7 @@ def usage_signals_from_files(
 
     # Deployment manifests.
     texts: dict[str, str] = {}
-    for rel in deployment_candidates(p for p in all_paths if _own(p)):
+    for rel in deployment_candidates(own_paths):
         text = reader.read(rel)
         if text is not None:
             texts[rel] = text
@@ -207,7 +276,7 @@ def usage_signals_from_files(
 
     # AI training code.
     datasets = _datasets_by_code_file(components)
-    code = [p for p in all_paths if _own(p) and is_training_candidate(p)][:max_code_files]
+    code = [p for p in own_paths if is_training_candidate(p)][:max_code_files]
     training: list[Signal] = []
     for rel in code:
         text = reader.read(rel)
@@ -224,15 +293,81 @@ def usage_signals_from_files(
                 best.use,
             )
         signals.append(best)
+    return tuple(signals), tuple(reader.skipped)
 
-    # Who writes the code.
-    if git:
-        history = gitsignals.read_commit_authors(root, max_commits=max_commits)
-        if history.note is not None:
-            notes.append(f"git history: {history.note}")
-        signals.extend(gitsignals.commit_signals(history, own_domains))
 
-    return TreeSignals(tuple(signals), tuple(reader.skipped), tuple(notes))
+USAGE_FORMAT = 1
+
+
+def _usage_key(
+    tree_key: str,
+    components: Sequence[Component] | None,
+    own_domains: Sequence[str],
+    max_header_files: int,
+    max_code_files: int,
+) -> str:
+    import hashlib
+
+    h = hashlib.sha256(f"{USAGE_FORMAT}\0{tree_key}\0".encode())
+    h.update(repr((components, tuple(own_domains), max_header_files, max_code_files)).encode())
+    return h.hexdigest()
+
+
+def _signal_kind(kind: object) -> str:
+    try:
+        return SignalKind(str(kind))
+    except ValueError:
+        return str(kind)
+
+
+@dataclass(frozen=True)
+class UsageCache:
+    """The file-derived usage signals of an unchanged tree, beside its scan cache.
+
+    The key is the tree's (every walked path with its stat signature and copyfair's
+    version: :class:`scanners.project.InventoryCache`) plus the inventory's components
+    and the options, so a warm rescan neither filters the paths nor reads the up to
+    :data:`DEFAULT_MAX_CODE_FILES` code files again. Plain data, loaded with the
+    class-refusing unpickler; a cache that cannot be read or written only costs time."""
+
+    file: Path
+    key: str
+
+    def load(self) -> tuple[tuple[Signal, ...], tuple[Skipped, ...]] | None:
+        import pickle
+
+        from licences.usage import UseKind
+        from scanners.cache import PlainUnpickler
+
+        try:
+            with open(self.file, "rb") as fh:
+                data = PlainUnpickler(fh).load()
+            if not isinstance(data, dict) or data.get("key") != self.key:
+                return None
+            signals = tuple(
+                Signal(_signal_kind(k), float(w), str(e), None if u is None else UseKind(u))
+                for k, w, e, u in data["signals"]
+            )
+            skipped = tuple(Skipped(str(p), str(r)) for p, r in data["skipped"])
+        except (OSError, EOFError, ValueError, TypeError, KeyError, pickle.UnpicklingError):
+            return None
+        return signals, skipped
+
+    def save(self, signals: Sequence[Signal], skipped: Sequence[Skipped]) -> None:
+        from scanners.cache import write_atomically
+
+        data = {
+            "key": self.key,
+            "signals": [
+                (str(s.kind), s.weight, s.evidence, None if s.use is None else str(s.use))
+                for s in signals
+            ],
+            "skipped": [(s.path, s.reason) for s in skipped],
+        }
+        try:
+            write_atomically(self.file, data)
+        except OSError:
+            pass
 
 
 __all__ = ["SignalKind", "TreeSignals", "usage_signals_from_files"]

@@ -5,7 +5,13 @@ from pathlib import Path
 import pytest
 
 from scanners.errors import TargetError
-from scanners.gitinfo import export_revision, git_info, revision_info, strip_credentials
+from scanners.gitinfo import (
+    export_revision,
+    git_info,
+    in_git_tree,
+    revision_info,
+    strip_credentials,
+)
 from tests.scanners.pipeline_fixtures import make_repo, write
 
 
@@ -78,3 +84,21 @@ def test_a_bad_revision_is_a_target_error(tmp_path: Path) -> None:
     (tmp_path / "elsewhere").mkdir()
     with pytest.raises(TargetError, match="not in a git repository"):
         revision_info(tmp_path / "elsewhere", "HEAD")
+
+
+def test_git_ceiling_directories_stop_the_search(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_repo(tmp_path / "r")
+    inner = tmp_path / "r" / "work" / "tree"
+    inner.mkdir(parents=True)
+    assert git_info(inner) is not None  # the repository around it
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path / "r" / "work"))
+    assert not in_git_tree(inner)
+    assert git_info(inner) is None  # as git itself sees it: not in a repository
+    assert in_git_tree(tmp_path / "r")
+
+
+def test_a_plain_directory_is_not_in_a_git_tree(tmp_path: Path) -> None:
+    assert not in_git_tree(tmp_path) or any(p.joinpath(".git").exists() for p in tmp_path.parents)
+    assert (git_info(tmp_path) is None) == (not in_git_tree(tmp_path))

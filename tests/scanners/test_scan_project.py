@@ -126,3 +126,31 @@ def test_the_inventory_of_an_unchanged_tree_comes_from_the_cache(
     changed = scan_project(root, options)
     assert calls == [1]
     assert "third_party/other" in {c.path for c in changed.components}
+
+
+def test_inventory_read_beside_the_workers_gives_the_same_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import scanners.project as project_module
+
+    root = _tree(tmp_path / "p")
+    for n in range(80):  # enough files for worker processes
+        write(root, f"src/mod{n}.py", f"# SPDX-License-Identifier: MIT\nx = {n}\n")
+    threads: list[str] = []
+    real = project_module.declared_inventory
+
+    def recording(*args: object) -> object:
+        threads.append(threading.current_thread().name)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(project_module, "declared_inventory", recording)
+    alone = scan_project(root, ScanOptions(jobs=1))
+    assert threads == [threading.main_thread().name]
+    beside = scan_project(root, ScanOptions(jobs=2))
+    assert threads[1].startswith("copyfair-inventory")
+    assert beside.components == alone.components
+    assert beside.owners == alone.owners
+    assert beside.scan.files == alone.scan.files
+    assert beside.scan.skipped == alone.scan.skipped
