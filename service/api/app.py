@@ -16,10 +16,16 @@ from fastapi import FastAPI
 from service.api.deps import Services
 from service.api.errors import install_error_handlers
 from service.api.limits import BodyLimitMiddleware
-from service.api.routes import commons, health, ledger, me, scans, webhooks
+from service.api.routes import commons, health, ledger, me, obligations, reports, scans, webhooks
+from service.api.routes.billing import invoices_router as billing_invoices
+from service.api.routes.billing import router as billing_runs
+from service.api.routes.payouts import router as payouts_router
+from service.api.routes.public import router as public_ledger_router
 from service.db.engine import create_engine, create_session_factory
 from service.db.migrate import ensure_schema
+from service.jobs.recovery import start_sweeper
 from service.settings import Settings, settings_from_env
+from service.web import install_web
 
 __all__ = ["app_from_env", "create_app"]
 
@@ -38,7 +44,10 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await ensure_schema(engine, auto_migrate=settings.auto_migrate)
+        # fails the scans whose worker died, now and every few minutes
+        sweeper = start_sweeper(services.sessions, getattr(app.state, "jobs_config", None))
         yield
+        await sweeper.stop()
         runner = getattr(app.state, "job_runner", None)
         if runner is not None:
             runner.close()
@@ -62,8 +71,15 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(me.router)
     app.include_router(commons.router)
     app.include_router(scans.router)
+    app.include_router(reports.router)
+    app.include_router(obligations.router)
     app.include_router(ledger.router)
     app.include_router(webhooks.router)
+    app.include_router(payouts_router)
+    app.include_router(public_ledger_router)
+    app.include_router(billing_runs)
+    app.include_router(billing_invoices)
+    install_web(app)  # the dashboard: pages at /, /static, HTML error pages
     return app
 
 

@@ -29,9 +29,64 @@ from service.billing.payments import (
 from service.db.models import Invoice, WebhookEvent
 from service.ledger.store import recorded
 
-__all__ = ["Outcome", "apply_event"]
+__all__ = ["MalformedEventError", "Outcome", "apply_event"]
 
 PAID_EVENTS = frozenset({"invoice.paid", "invoice.payment_succeeded"})
+MAX_ID = 100  # the width of every gateway id column (webhook_events.id, invoices.external_id)
+MAX_MINOR = 2**63 - 1  # what a BigInteger holds
+
+
+class MalformedEventError(ValueError):
+    """A verified event that is not of the shape its type promises; nothing is recorded.
+    ``field`` names the offending member (``"id"``, ``"data.object.amount"``)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+def _event_text(event: Mapping[str, Any], key: str) -> str:
+    value = event.get(key)
+    if not isinstance(value, str) or not value or len(value) > MAX_ID or "\x00" in value:
+        raise MalformedEventError(
+            key, f"expected a non-empty string of at most {MAX_ID} characters, without NUL"
+        )
+    return value
+
+
+def _minor(value: Any, field: str) -> int:
+    """An amount in minor units: an integer (or integer string) a BigInteger holds."""
+    try:
+        amount = int(value or 0)
+    except (TypeError, ValueError):
+        raise MalformedEventError(field, "expected an integer amount in minor units") from None
+    if isinstance(value, float) or isinstance(value, bool) or abs(amount) > MAX_MINOR:
+        raise MalformedEventError(field, f"expected an integer of at most {MAX_MINOR}")
+    return amount
+
+
+def _refunds(obj: Mapping[str, Any]) -> list[tuple[str, int]]:
+    """The (id, amount) of each refund listed in a charge (``refunds.data``)."""
+    listed = obj.get("refunds") or {}
+    data = listed.get("data") if isinstance(listed, Mapping) else None
+    if not isinstance(listed, Mapping) or not isinstance(data, list | None):
+        raise MalformedEventError("data.object.refunds", "expected a list object with data")
+    out = []
+    for n, refund in enumerate(data or []):
+        field = f"data.object.refunds.data[{n}]"
+        if not isinstance(refund, Mapping):
+            raise MalformedEventError(field, "expected a refund object")
+        refund_id = refund.get("id")
+        if (
+            not isinstance(refund_id, str)
+            or not 0 < len(refund_id) <= MAX_ID
+            or "\x00" in refund_id
+        ):
+            raise MalformedEventError(
+                f"{field}.id", f"expected the refund's id (<= {MAX_ID} chars)"
+            )
+        out.append((refund_id, _minor(refund.get("amount"), f"{field}.amount")))
+    return out
 
 
 class Outcome(StrEnum):
@@ -42,10 +97,14 @@ class Outcome(StrEnum):
 
 
 def _text(obj: Mapping[str, Any], key: str) -> str | None:
+    """A gateway id in the object; None when absent, or when it is no id we could have
+    stored (longer than the columns, or with a NUL byte, which PostgreSQL refuses)."""
     value = obj.get(key)
     if isinstance(value, Mapping):
         value = value.get("id")
-    return value if isinstance(value, str) and value else None
+    if not isinstance(value, str) or not value or len(value) > MAX_ID or "\x00" in value:
+        return None
+    return value
 
 
 async def _invoice_of(session: AsyncSession, obj: Mapping[str, Any]) -> Invoice | None:
@@ -107,15 +166,15 @@ async def _dispatch(
         invoice = await _invoice_of_charge(session, charge_id, _text(obj, "invoice"))
         if invoice is None:
             return Outcome.IGNORED
-        refunds = (obj.get("refunds") or {}).get("data") or []
+        refunds = _refunds(obj)
         changed = False
         if refunds:
-            for refund in refunds:
+            for refund_id, amount in refunds:
                 changed |= await record_reversal(
-                    session, invoice, "refund", f"refund:{refund['id']}", int(refund["amount"])
+                    session, invoice, "refund", f"refund:{refund_id}", amount
                 )
         else:
-            cumulative = int(obj.get("amount_refunded") or 0)
+            cumulative = _minor(obj.get("amount_refunded"), "data.object.amount_refunded")
             changed = await record_reversal(
                 session,
                 invoice,
@@ -129,9 +188,8 @@ async def _dispatch(
         if invoice is None:
             return Outcome.IGNORED
         dispute = _text(obj, "id")
-        changed = await record_reversal(
-            session, invoice, "dispute", f"dispute:{dispute}", int(obj.get("amount") or 0)
-        )
+        amount = _minor(obj.get("amount"), "data.object.amount")
+        changed = await record_reversal(session, invoice, "dispute", f"dispute:{dispute}", amount)
         return Outcome.APPLIED if changed else Outcome.NO_CHANGE
     if kind == "charge.dispute.closed" and obj.get("status") == "won":
         invoice = await _invoice_of_charge(session, _text(obj, "charge"), None)
@@ -140,9 +198,8 @@ async def _dispatch(
         dispute = _text(obj, "id")
         if not await recorded(session, f"dispute:{dispute}"):
             raise NotReadyError(f"dispute {dispute} closed before it was recorded as opened")
-        changed = await reinstate(
-            session, invoice, f"dispute-won:{dispute}", int(obj.get("amount") or 0)
-        )
+        amount = _minor(obj.get("amount"), "data.object.amount")
+        changed = await reinstate(session, invoice, f"dispute-won:{dispute}", amount)
         return Outcome.APPLIED if changed else Outcome.NO_CHANGE
     return Outcome.IGNORED
 
@@ -150,11 +207,12 @@ async def _dispatch(
 async def apply_event(
     session: AsyncSession, event: Mapping[str, Any], gateway: BillingGateway
 ) -> Outcome:
-    """Apply one verified event (flushes; the caller commits both the effect and the id)."""
-    event_id = str(event["id"])
+    """Apply one verified event (flushes; the caller commits both the effect and the id).
+    Raises :class:`MalformedEventError` (recording nothing) for an event of the wrong shape."""
+    event_id = _event_text(event, "id")
+    kind = _event_text(event, "type")
     if await session.get(WebhookEvent, event_id) is not None:
         return Outcome.DUPLICATE
-    kind = str(event.get("type", ""))
     data = event.get("data") or {}
     obj = data.get("object") if isinstance(data, Mapping) else None
     outcome = (

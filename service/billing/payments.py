@@ -14,8 +14,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.billing.interface import BillingError
+from service.billing.obligations import set_obligation_status
 from service.db.base import utcnow
-from service.db.models import Invoice, InvoiceLine, InvoiceStatus
+from service.db.models import Invoice, InvoiceLine, InvoiceStatus, ObligationStatus
 from service.ledger import journal
 from service.ledger.store import post
 
@@ -58,6 +59,16 @@ async def per_commons(session: AsyncSession, invoice: Invoice) -> list[tuple[str
     return sorted(sums.items())
 
 
+async def _set_obligations(
+    session: AsyncSession, invoice: Invoice, status: ObligationStatus
+) -> None:
+    """The stored obligations billed on ``invoice`` follow it to ``status``."""
+    ids = await session.scalars(
+        select(InvoiceLine.obligation_id).where(InvoiceLine.invoice_id == invoice.id)
+    )
+    await set_obligation_status(session, list(ids), status)
+
+
 async def issue(session: AsyncSession, invoice: Invoice) -> None:
     """The invoice is final: status ``open`` and the receivable in the ledger."""
     parts = await per_commons(session, invoice)
@@ -81,12 +92,14 @@ async def record_payment(
     parts = await per_commons(session, invoice)
     total = sum(amount for _, amount in parts)
     fee = min(max(fee_minor, 0), total)
-    await post(
+    written = await post(
         session,
         journal.payment_received(
             f"payment:{invoice.id}", invoice.company_id, invoice.currency, parts, fee
         ),
     )
+    if not written:  # recorded at the same moment by another process
+        return False
     invoice.status = InvoiceStatus.PAID.value
     invoice.amount_paid_minor = total
     invoice.fee_minor = fee
@@ -96,6 +109,7 @@ async def record_payment(
     await session.execute(
         update(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).values(status="paid")
     )
+    await _set_obligations(session, invoice, ObligationStatus.PAID)
     await session.flush()
     return True
 
@@ -128,6 +142,7 @@ async def record_reversal(
         invoice.refunded_minor += amount
         if invoice.refunded_minor >= invoice.amount_paid_minor:
             invoice.status = InvoiceStatus.REFUNDED.value
+            await _set_obligations(session, invoice, ObligationStatus.REFUNDED)
         await session.flush()
     return written
 
@@ -154,5 +169,6 @@ async def reinstate(
             and invoice.refunded_minor < invoice.amount_paid_minor
         ):
             invoice.status = InvoiceStatus.PAID.value
+            await _set_obligations(session, invoice, ObligationStatus.PAID)
         await session.flush()
     return written

@@ -2,7 +2,9 @@
 
 For each invoice: the ledger must hold its issue (once finalised) and its payment (once
 paid) with the invoice's total; the gateway, when it knows the invoice, must agree on the
-status (paid or not) and the total. Differences are data, never an exception.
+status (paid or not) and the total. For each transfer to a foundation: the ledger must hold
+its planning (the amount into payouts in transit) and, once sent, its sending. Differences
+are data, never an exception.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.billing.interface import BillingGateway
 from service.db.models import Invoice, InvoiceLine, InvoiceStatus, LedgerEntry, LedgerTransaction
+from service.db.models.ledger import FoundationTransfer, TransferStatus
 
 __all__ = ["Difference", "reconcile"]
 
@@ -38,6 +41,39 @@ async def _receivable_moved(session: AsyncSession, reference: str) -> int | None
         select(LedgerTransaction.id).where(LedgerTransaction.reference == reference)
     )
     return None if found is None else int(total or 0)
+
+
+async def _moved(session: AsyncSession, reference: str, account: str) -> int | None:
+    """What a ledger transaction posted to ``account``, None if the transaction is absent."""
+    found = await session.scalar(
+        select(LedgerTransaction.id).where(LedgerTransaction.reference == reference)
+    )
+    if found is None:
+        return None
+    total = await session.scalar(
+        select(func.sum(LedgerEntry.amount_minor)).where(
+            LedgerEntry.transaction_id == found, LedgerEntry.account == account
+        )
+    )
+    return int(total or 0)
+
+
+async def _transfers(session: AsyncSession) -> list[Difference]:
+    out: list[Difference] = []
+    for row in await session.scalars(select(FoundationTransfer).order_by(FoundationTransfer.id)):
+        iid, suffix = str(row.invoice_id), f"{row.invoice_id}:{row.commons_id}"
+        planned = await _moved(session, f"transfer-planned:{suffix}", "in_transit")
+        if planned != -row.amount_minor:
+            what = f"ledger transfer planned for commons {row.commons_id}"
+            out.append(Difference(iid, what, str(-row.amount_minor), str(planned)))
+        sent = await _moved(session, f"transfer-sent:{suffix}", "in_transit")
+        if row.status == TransferStatus.SENT and sent != row.amount_minor:
+            what = f"ledger transfer sent for commons {row.commons_id}"
+            out.append(Difference(iid, what, str(row.amount_minor), str(sent)))
+        if row.status != TransferStatus.SENT and sent is not None:
+            what = f"ledger transfer sent for commons {row.commons_id}, {row.status} here"
+            out.append(Difference(iid, what, "none", str(sent)))
+    return out
 
 
 async def reconcile(session: AsyncSession, gateway: BillingGateway) -> list[Difference]:
@@ -80,4 +116,5 @@ async def reconcile(session: AsyncSession, gateway: BillingGateway) -> list[Diff
             )
         if (remote.status == "paid") != is_paid:
             out.append(Difference(iid, "status", invoice.status, remote.status))
+    out.extend(await _transfers(session))
     return out

@@ -1,11 +1,14 @@
-"""Billing runs: owed obligations of a period become one invoice per company and currency,
-one line per obligation, pushed to the gateway step by step.
+"""Billing runs: owed obligations of a period become one invoice per company, currency and
+foundation, one line per obligation, pushed to the gateway step by step.
 
-A run is two phases, each safe to repeat:
+The obligations come from the obligations store (:func:`run_period`, the default) or are
+given (:func:`run_billing`, e.g. from an offline JSON file). A run is two phases, each safe
+to repeat:
 
-1. :func:`plan` records invoices and lines in one database transaction. An obligation is
-   billed on one line ever (``invoice_lines.obligation_id`` is unique), so running the same
-   period again adds nothing; new obligations join the company's draft invoice, or a new one.
+1. :func:`plan` records invoices and lines in one database transaction, and moves the stored
+   obligations it bills to ``invoiced`` in the same one. An obligation is billed on one line
+   ever (``invoice_lines.obligation_id`` is unique), so running the same period again adds
+   nothing; new obligations join the company's draft invoice, or a new one.
 2. :func:`push` takes every draft invoice through the gateway: customer, items, invoice,
    finalise, then collect. Each external id is committed as soon as it is known, and every
    gateway call carries an idempotency key from our ids, so a run killed at any point and
@@ -18,6 +21,8 @@ started from the API does not stall the event loop.
 from __future__ import annotations
 
 import asyncio
+import re
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,31 +30,37 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from licences.money import exponent
 from service.billing.interface import BillingError, BillingGateway, LineDraft
+from service.billing.obligations import OwedObligation, owed_obligations, set_obligation_status
 from service.billing.payments import issue
-from service.db.models import BillingCustomer, Invoice, InvoiceLine, InvoiceStatus
+from service.db.models import (
+    BillingCustomer,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    ObligationStatus,
+)
 
-__all__ = ["OwedObligation", "RunReport", "plan", "push", "run_billing"]
+__all__ = [
+    "OwedObligation",
+    "RunReport",
+    "check_period",
+    "plan",
+    "push",
+    "run_billing",
+    "run_period",
+]
 
 Checkpoint = Callable[[str], None]
 
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
-@dataclass(frozen=True, slots=True)
-class OwedObligation:
-    """A reciprocity payment owed (fed by the obligations store of a later session)."""
 
-    id: str
-    company_id: str
-    commons_id: str
-    amount_minor: int
-    currency: str
-    period: str  # YYYY-MM
-
-    def __post_init__(self) -> None:
-        exponent(self.currency)
-        if self.amount_minor <= 0:
-            raise BillingError(f"obligation {self.id}: amount must be positive")
+def check_period(period: str) -> str:
+    """``period`` if it is a billing period ``YYYY-MM``, else :class:`BillingError`."""
+    if not _PERIOD.match(period):
+        raise BillingError(f"period {period!r} is not a month: use YYYY-MM, e.g. 2026-11")
+    return period
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +91,13 @@ async def plan(
             select(InvoiceLine.obligation_id).where(InvoiceLine.obligation_id.in_(ids))
         )
     )
-    groups: dict[tuple[str, str], list[OwedObligation]] = defaultdict(list)
+    groups: dict[tuple[str, str, str], list[OwedObligation]] = defaultdict(list)
     for o in wanted:
         if o.id not in billed:
-            groups[(o.company_id, o.currency)].append(o)
+            groups[(o.company_id, o.currency, o.foundation_id or "")].append(o)
     created = added = 0
-    for (company_id, currency), items in sorted(groups.items()):
+    for (company_id, currency, foundation), items in sorted(groups.items()):
+        foundation_id = foundation or None
         invoice = await session.scalar(
             select(Invoice)
             .where(
@@ -94,6 +106,9 @@ async def plan(
                 Invoice.period == period,
                 Invoice.status == InvoiceStatus.DRAFT.value,
                 Invoice.external_id.is_(None),
+                Invoice.foundation_id == foundation_id
+                if foundation_id
+                else Invoice.foundation_id.is_(None),
             )
             .limit(1)
         )
@@ -102,6 +117,7 @@ async def plan(
                 company_id=company_id,
                 currency=currency,
                 period=period,
+                foundation_id=foundation_id,
                 status=InvoiceStatus.DRAFT.value,
                 gateway=gateway_name,
                 amount_paid_minor=0,
@@ -123,6 +139,8 @@ async def plan(
             )
             added += 1
     await session.flush()
+    planned = [o.id for items in groups.values() for o in items]
+    await set_obligation_status(session, planned, ObligationStatus.INVOICED)
     return created, added, len(billed)
 
 
@@ -204,14 +222,19 @@ async def push(
     gateway: BillingGateway,
     period: str,
     checkpoint: Checkpoint = _no_checkpoint,
+    foundation_id: str | None = None,
 ) -> int:
-    """Take the period's draft invoices through the gateway, then ask for payment of its
-    open ones that the gateway still shows open. Returns the number issued."""
+    """Take the period's draft invoices (of one foundation, or all) through the gateway,
+    then ask for payment of its open ones that the gateway still shows open. Returns the
+    number issued."""
+    scope = [Invoice.period == period]
+    if foundation_id is not None:
+        scope.append(Invoice.foundation_id == foundation_id)
     async with sessions() as session:
         drafts = list(
             await session.scalars(
                 select(Invoice)
-                .where(Invoice.period == period, Invoice.status == InvoiceStatus.DRAFT.value)
+                .where(*scope, Invoice.status == InvoiceStatus.DRAFT.value)
                 .order_by(Invoice.created_at, Invoice.id)
             )
         )
@@ -221,7 +244,7 @@ async def push(
         open_ = list(
             await session.scalars(
                 select(Invoice)
-                .where(Invoice.period == period, Invoice.status == InvoiceStatus.OPEN.value)
+                .where(*scope, Invoice.status == InvoiceStatus.OPEN.value)
                 .order_by(Invoice.created_at, Invoice.id)
             )
         )
@@ -241,10 +264,33 @@ async def run_billing(
     period: str,
     checkpoint: Checkpoint = _no_checkpoint,
 ) -> RunReport:
-    """Plan then push; safe to run again for the same period (it resumes, never re-bills)."""
+    """Plan the given obligations then push; safe to run again for the same period (it
+    resumes, never re-bills)."""
+    check_period(period)
     async with sessions() as session:
         created, added, already = await plan(session, obligations, period, gateway.kind.value)
         await session.commit()
     checkpoint("planned")
     issued = await push(sessions, gateway, period, checkpoint)
+    return RunReport(period, created, added, already, issued)
+
+
+async def run_period(
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: BillingGateway,
+    period: str,
+    foundation_id: uuid.UUID | None = None,
+    checkpoint: Checkpoint = _no_checkpoint,
+) -> RunReport:
+    """Bill the period's owed obligations from the obligations store (of one foundation's
+    commons, or all): read and planned in one transaction, then pushed. Safe to run again:
+    what was planned is ``invoiced`` and no longer owed, and the push resumes."""
+    check_period(period)
+    async with sessions() as session:
+        owed = await owed_obligations(session, period, foundation_id)
+        created, added, already = await plan(session, owed, period, gateway.kind.value)
+        await session.commit()
+    checkpoint("planned")
+    scope = str(foundation_id) if foundation_id is not None else None
+    issued = await push(sessions, gateway, period, checkpoint, scope)
     return RunReport(period, created, added, already, issued)

@@ -10,6 +10,7 @@ above this module imports ``stripe``.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import stripe
@@ -32,10 +33,14 @@ def idempotency_key(step: str, our_id: str) -> str:
 class StripeGateway:
     kind = GatewayKind.STRIPE
 
-    def __init__(self, api_key: str, api_base: str | None = None) -> None:
+    def __init__(
+        self, api_key: str, api_base: str | None = None, http_client: Any | None = None
+    ) -> None:
         options: dict[str, Any] = {"max_network_retries": 2}
         if api_base:
             options["base_addresses"] = {"api": api_base.rstrip("/")}
+        if http_client is not None:  # another transport (tests)
+            options["http_client"] = http_client
         self._client = stripe.StripeClient(api_key, **options)
 
     def _call(self, what: str, request: Any) -> Any:
@@ -114,20 +119,59 @@ class StripeGateway:
             ) from exc
 
     def fee(self, external_id: str) -> int:
-        """The fee of the invoice's charge, from its balance transaction."""
+        """The processor's fee on the invoice's payment, from the balance transaction of
+        each charge that paid it.
+
+        Older API versions (and localstripe) name the charge on the invoice (``charge``).
+        From API version 2025-03-31 (basil) on, the invoice has no ``charge``: its payments
+        are Invoice Payments (``GET /v1/invoice_payments?invoice=...``), each naming a
+        payment intent (whose ``latest_charge`` is the charge) or a charge."""
         invoice = self._call(
             "read an invoice", lambda: self._client.v1.invoices.retrieve(external_id)
         )
         charge = _field(invoice, "charge")
+        if charge is not None:
+            return self._charge_fee(charge)
+        return sum(self._charge_fee(c) for c in self._paying_charges(external_id))
+
+    def _paying_charges(self, external_id: str) -> list[Any]:
+        """The charges of the invoice's paid Invoice Payments (newer API versions)."""
+        payments = self._call(
+            "list an invoice's payments",
+            lambda: self._client.v1.invoice_payments.list(
+                params={"invoice": external_id, "status": "paid", "limit": 100}
+            ),
+        )
+        charges: list[Any] = []
+        for payment in _field(payments, "data") or []:
+            if _field(payment, "status") not in (None, "paid"):
+                continue
+            associated = _field(payment, "payment")
+            kind = _field(associated, "type")
+            if kind == "charge":
+                charges.append(_field(associated, "charge"))
+            elif kind == "payment_intent":
+                intent = _field(associated, "payment_intent")
+                if isinstance(intent, str):
+                    intent = self._call(
+                        "read a payment intent",
+                        partial(self._client.v1.payment_intents.retrieve, intent),
+                    )
+                charges.append(_field(intent, "latest_charge"))
+        return [c for c in charges if c is not None]
+
+    def _charge_fee(self, charge: Any) -> int:
         if isinstance(charge, str):
+            charge_id = charge
             charge = self._call(
-                "read a charge", lambda: self._client.v1.charges.retrieve(str(charge))
+                "read a charge", lambda: self._client.v1.charges.retrieve(charge_id)
             )
         balance = _field(charge, "balance_transaction")
         if isinstance(balance, str):
+            balance_id = balance
             balance = self._call(
                 "read a balance transaction",
-                lambda: self._client.v1.balance_transactions.retrieve(str(balance)),
+                lambda: self._client.v1.balance_transactions.retrieve(balance_id),
             )
         fee = _field(balance, "fee")
         return int(fee) if isinstance(fee, int) else 0
@@ -161,6 +205,10 @@ class WebhookSignatureError(BillingError):
     """A webhook whose signature is missing, wrong or too old."""
 
 
+class WebhookBodyError(BillingError):
+    """A correctly signed webhook whose body is not a Stripe event (not a JSON object)."""
+
+
 def verify_event(
     payload: bytes, signature: str | None, secret: str, tolerance: int = 300
 ) -> dict[str, Any]:
@@ -172,7 +220,9 @@ def verify_event(
         event = stripe.Webhook.construct_event(payload, signature, secret, tolerance)
     except stripe.SignatureVerificationError as exc:
         raise WebhookSignatureError(f"bad or stale signature: {exc.user_message or exc}") from None
-    except ValueError as exc:
-        raise WebhookSignatureError(f"the body is not a Stripe event: {exc}") from None
+    except ValueError as exc:  # the signature holds; the body is not JSON
+        raise WebhookBodyError(f"the body is not a Stripe event: {exc}") from None
+    except (AttributeError, TypeError):  # signed, but JSON that is not an object
+        raise WebhookBodyError("the body is not a Stripe event: expected a JSON object") from None
     result: dict[str, Any] = event.to_dict()
     return result

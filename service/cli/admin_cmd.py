@@ -8,6 +8,8 @@ database is migrated first. Keys are printed once and stored hashed: keep them.
     copyfair admin create-key --org ORG_ID [--role foundation] [--name ci] [--json]
     copyfair admin create-key --commoner COMMONER_ID
     copyfair admin revoke-key KEY_ID            (or the key itself)
+    copyfair admin set-payout-account ORG_ID acct_...   (or --clear)
+    copyfair admin claim-token CLAIM_ID         (a commoner's verification message)
 
 Exit codes: 0 success, 2 usage, configuration or database errors.
 """
@@ -180,3 +182,66 @@ def revoke_key_command(key: str) -> None:
     if revoked is None:
         fail(f"no API key {key!r}: give the key's id (printed when it was created) or the key")
     click.echo(f"revoked API key {revoked}")
+
+
+@admin.command("set-payout-account")
+@click.argument("org_id")
+@click.argument("account_id", required=False)
+@click.option("--clear", is_flag=True, help="Remove the foundation's payout account.")
+def set_payout_account_command(org_id: str, account_id: str | None, clear: bool) -> None:
+    """Set foundation ORG_ID's Stripe connected account (acct_...), which receives its
+    commons' funds by Connect transfer (COPYFAIR_FOUNDATION_TRANSFERS=stripe)."""
+    from service.db.engine import open_database
+    from service.transfers.accounts import set_payout_account
+    from service.transfers.interface import TransferError
+
+    if clear == (account_id is not None):
+        fail("give an ACCOUNT_ID (acct_...), or --clear")
+    settings = load_settings()
+    key = _uuid(org_id, "an organisation")
+
+    async def work() -> str | None:
+        async with open_database(settings) as sessions, sessions() as session:
+            org = await set_payout_account(session, key, account_id)
+            await session.commit()
+            return org.payout_account_id
+
+    try:
+        account = run_on_database(settings.database_url, work)
+    except TransferError as exc:
+        fail(str(exc))
+    click.echo(f"foundation {key}: payout account {account or 'cleared'}")
+
+
+@admin.command("claim-token")
+@click.argument("claim_id")
+def claim_token_command(claim_id: str) -> None:
+    """Show the verification message of identity claim CLAIM_ID (there is no mail server:
+    pass it on to the commit email's owner). Marks the message sent."""
+    from sqlalchemy import select
+
+    from service.db.base import utcnow
+    from service.db.engine import open_database
+    from service.db.models import OutboxMessage
+
+    settings = load_settings()
+    key = _uuid(claim_id, "a claim")
+
+    async def work() -> tuple[str, str, str] | None:
+        async with open_database(settings) as sessions, sessions() as session:
+            message = await session.scalar(
+                select(OutboxMessage)
+                .where(OutboxMessage.claim_id == key)
+                .order_by(OutboxMessage.created_at.desc())
+            )
+            if message is None:
+                return None
+            message.sent_at = message.sent_at or utcnow()
+            await session.commit()
+            return message.recipient, message.subject, message.body
+
+    found = run_on_database(settings.database_url, work)
+    if found is None:
+        fail(f"no message for claim {claim_id}: check the id (POST /v1/me/claims answers it)")
+    recipient, subject, body = found
+    click.echo(f"To: {recipient}\nSubject: {subject}\n\n{body}")

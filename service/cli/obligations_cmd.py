@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import sys
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from service.cli.scan_cmd import EXIT_INPUT_ERROR, obligation_options
+from service.cli.scan_cmd import EXIT_INPUT_ERROR, obligation_options, write_output
 
 if TYPE_CHECKING:
     from licences.period import Period
@@ -117,11 +116,4 @@ def obligations(
         from service.formats.text import explain_obligations
 
         rendered = explain_obligations(found, report.components, report.scan.target)
-    if output is None:
-        click.echo(rendered, nl=False)
-        return
-    try:
-        Path(output).write_text(rendered, encoding="utf-8")
-    except OSError as exc:
-        click.echo(f"Error: cannot write {output}: {exc.strerror}", err=True)
-        sys.exit(EXIT_INPUT_ERROR)
+    write_output(rendered, output)

@@ -2,18 +2,24 @@
 
 Thin: read the contributions (:func:`scanners.contributions.read_contributions`), score and
 allocate them (:mod:`licences.allocation`), print the result. Exit codes: 0 success, 2
-usage or input error. ``--commons ID`` (the pool read from a foundation's ledger) needs the
-copyfair service, which does not exist yet: until then a preview is local, from
-``--repo PATH`` and ``--pool AMOUNT``.
+usage or input error.
+
+A preview is local (``--repo PATH --pool AMOUNT`` and the options), or of a commons
+registered with the service (``--commons ID``: the pool read from the ledger, the
+repositories and the payout policy of the commons, on ``COPYFAIR_DATABASE_URL``).
+``copyfair payouts run --commons ID --period YYYY-MM`` pays (:mod:`service.payouts.runs`).
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -29,6 +35,9 @@ from licences.allocation import (
 )
 from licences.money import Money, MoneyError, format_minor, to_decimal, to_minor
 from licences.period import Period, PeriodError, parse_period
+
+if TYPE_CHECKING:
+    from service.payouts.policy import PayoutPolicy
 
 EXIT_INPUT_ERROR = 2
 PREVIEW_VERSION = 1  # of the JSON document
@@ -159,6 +168,60 @@ def _text(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True, slots=True)
+class CommonsInputs:
+    """What a preview of a registered commons reads from the service's database."""
+
+    repositories: list[str]
+    skipped: list[dict[str, str]]
+    pool_minor: int
+    policy: PayoutPolicy
+
+
+def _commons_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        _fail(f"--commons {value!r} is not a commons id (a UUID such as 0190c6e0-...)")
+
+
+def _commons_inputs(commons_id: str, period: Period) -> CommonsInputs:
+    from service.cli.db_cmd import load_settings, run_on_database
+    from service.db.engine import open_database
+    from service.db.models import Commons
+    from service.payouts.policy import PolicyError
+    from service.payouts.pool import pool_minor, start_of
+    from service.payouts.runs import commons_policy
+
+    key = _commons_id(commons_id)
+    settings = load_settings()
+
+    async def work() -> tuple[Commons | None, PayoutPolicy | None, int]:
+        async with open_database(settings) as sessions, sessions() as session:
+            commons = await session.get(Commons, key)
+            if commons is None:
+                return None, None, 0
+            policy = await commons_policy(session, commons)
+            pool = await pool_minor(
+                session, str(key), policy.currency, before=start_of(period.stop)
+            )
+            return commons, policy, pool
+
+    try:
+        commons, policy, pool = run_on_database(settings.database_url, work)
+    except PolicyError as exc:
+        _fail(f"the payout policy of commons {commons_id} is invalid: {exc}")
+    if commons is None or policy is None:
+        _fail(f"no commons {commons_id} in the service's database (COPYFAIR_DATABASE_URL)")
+    readable = [r for r in commons.repositories if "://" not in r and Path(r).is_dir()]
+    skipped = [
+        {"repository": r, "reason": "not a local directory"}
+        for r in commons.repositories
+        if r not in readable
+    ]
+    return CommonsInputs(readable, skipped, pool, policy)
+
+
 @click.group()
 def payouts() -> None:
     """Share what a commons collected among its commoners."""
@@ -249,32 +312,52 @@ def preview(
     from scanners.contributions import ContributionOptions, IdentityRules, read_contributions
     from scanners.errors import TargetError
 
+    skipped: list[dict[str, str]] = []
     if commons_id is not None:
-        _fail(
-            "--commons needs the copyfair service (a foundation's ledger), "
-            "which is not available yet",
-            "preview locally with --repo PATH --pool AMOUNT",
-        )
-    if not repos:
-        _fail("give at least one --repo PATH")
-    if pool_text is None:
-        _fail("--pool AMOUNT is required with --repo")
-    currency = currency.strip().upper()
-    try:
-        period = parse_period(period_text)
-        pool = Money(to_minor(pool_text, currency), currency)
-        min_minor = 0 if min_payout is None else to_minor(min_payout, currency)
-        policy = Policy(
-            foundation_share=to_decimal(foundation_share),
-            method=Method(method),
-            cap_percent=_decimal_option(cap_percent, "--cap-percent"),
-            min_payout_minor=min_minor,
-            half_life_days=_decimal_option(half_life, "--half-life"),
-            weights=parse_weights(weights_text),
-        )
-        rules = IdentityRules.of(parse_aliases(aliases), bots)
-    except (PeriodError, MoneyError, AllocationError, ValueError) as exc:
-        _fail(str(exc))
+        if repos or pool_text is not None:
+            _fail("--commons reads the repositories and the pool itself: drop --repo and --pool")
+        try:
+            period = parse_period(period_text)
+        except PeriodError as exc:
+            _fail(str(exc))
+        found = _commons_inputs(commons_id, period)
+        repos = tuple(found.repositories)
+        skipped = found.skipped
+        pool = Money(found.pool_minor, found.policy.currency)
+        policy = found.policy.allocation
+        line_cap = found.policy.line_cap
+        branch = found.policy.branch or branch
+        try:
+            extra = parse_aliases(aliases)
+        except ValueError as exc:
+            _fail(str(exc))
+        rules = IdentityRules.of({**found.policy.aliases, **extra}, found.policy.bots + bots)
+        if not repos:
+            _fail(
+                "none of the commons' repositories is a local directory: register their "
+                "paths with the commons"
+            )
+    else:
+        if not repos:
+            _fail("give at least one --repo PATH (or --commons ID)")
+        if pool_text is None:
+            _fail("--pool AMOUNT is required with --repo")
+        currency = currency.strip().upper()
+        try:
+            period = parse_period(period_text)
+            pool = Money(to_minor(pool_text, currency), currency)
+            min_minor = 0 if min_payout is None else to_minor(min_payout, currency)
+            policy = Policy(
+                foundation_share=to_decimal(foundation_share),
+                method=Method(method),
+                cap_percent=_decimal_option(cap_percent, "--cap-percent"),
+                min_payout_minor=min_minor,
+                half_life_days=_decimal_option(half_life, "--half-life"),
+                weights=parse_weights(weights_text),
+            )
+            rules = IdentityRules.of(parse_aliases(aliases), bots)
+        except (PeriodError, MoneyError, AllocationError, ValueError) as exc:
+            _fail(str(exc))
     as_of: date = period.last
     options = ContributionOptions(
         since=None if policy.half_life_days is not None else period.start,
@@ -316,7 +399,124 @@ def preview(
         commoners=commoners,
         contributions=[c.to_dict() for c in report.contributions] if with_contributions else None,
     )
+    if commons_id is not None:
+        data["commons_id"] = commons_id
+        data["skipped"] = skipped
     if as_json:
         click.echo(json.dumps(data, indent=2))
     else:
         click.echo("\n".join(_text(data)))
+
+
+@payouts.command("run")
+@click.option(
+    "--commons", "commons_id", required=True, help="A commons registered with the service."
+)
+@click.option("--period", "period_text", required=True, help="The month to pay out, YYYY-MM.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def run(commons_id: str, period_text: str, as_json: bool) -> None:
+    """Pay out a month's pool of a commons (once: run again to resume a run that stopped).
+
+    The transfers go through COPYFAIR_PAYOUT_PROVIDER (manual by default: listed for the
+    foundation to make by hand, then marked made with copyfair payouts mark-made). Refused
+    when COPYFAIR_FOUNDATION_TRANSFERS is manual or stripe (the pools go to the
+    foundations). Exit 1 when a transfer was refused (its line stays pending; run again
+    once fixed)."""
+    from service.cli.db_cmd import load_settings, run_on_database
+    from service.db.engine import open_database
+    from service.db.models import Commons
+    from service.payouts.policy import PolicyError
+    from service.payouts.providers import provider_from_env
+    from service.payouts.runs import PayoutRunError, RunReport, run_payouts
+    from service.payouts.settle import payouts_refusal
+    from service.transfers.config import transfers_config_from_env
+    from service.transfers.interface import TransferError
+
+    key = _commons_id(commons_id)
+    try:
+        refusal = payouts_refusal(transfers_config_from_env().mode)
+        provider = provider_from_env()
+    except TransferError as exc:
+        _fail(str(exc))
+    if refusal is not None:
+        _fail(refusal, "run copyfair payouts run on the foundation's own deployment")
+    settings = load_settings()
+
+    async def work() -> RunReport | None:
+        async with open_database(settings) as sessions:
+            async with sessions() as session:
+                commons = await session.get(Commons, key)
+            if commons is None:
+                return None
+            return await run_payouts(sessions, provider, commons, period_text)
+
+    try:
+        report = run_on_database(settings.database_url, work)
+    except (PayoutRunError, PolicyError) as exc:
+        _fail(str(exc))
+    if report is None:
+        _fail(f"no commons {commons_id} in the service's database (COPYFAIR_DATABASE_URL)")
+    data = report.to_dict()
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+    else:
+        click.echo("\n".join(_run_text(data)))
+    if report.failed:
+        raise click.exceptions.Exit(1)
+
+
+@payouts.command("mark-made")
+@click.argument("line_id")
+@click.option(
+    "--reference", required=True, help="The transfer's reference (e.g. the bank's), kept."
+)
+def mark_made_command(line_id: str, reference: str) -> None:
+    """Record that the payout of LINE_ID (made by hand: manual provider) was made: the
+    money leaves the processor balance, nothing is in transit any more."""
+    from service.cli.db_cmd import load_settings, run_on_database
+    from service.db.engine import open_database
+    from service.payouts.settle import PayoutSettleError, mark_payout_made
+
+    try:
+        key = uuid.UUID(line_id)
+    except ValueError:
+        _fail(f"{line_id!r} is not a payout line id (a UUID; see the line_id of payouts run)")
+    settings = load_settings()
+
+    async def work() -> bool:
+        async with open_database(settings) as sessions, sessions() as session:
+            done = await mark_payout_made(session, key, reference)
+            await session.commit()
+            return done
+
+    try:
+        done = run_on_database(settings.database_url, work)
+    except PayoutSettleError as exc:
+        _fail(str(exc))
+    click.echo(f"{key}: {'made' if done else 'already made'}")
+
+
+def _run_text(data: dict[str, Any]) -> list[str]:
+    currency = str(data["currency"])
+
+    def money(minor: int) -> str:
+        return format_minor(minor, currency)
+
+    verb = "resumed" if data["resumed"] else "planned"
+    lines = [
+        f"Payout run {data['run_id']} for {data['period']} ({verb}, {data['status']})",
+        f"Pool                   {money(data['pool_minor'])}",
+        f"Foundation share       {money(data['foundation_share_minor'])}",
+        f"Carried over           {money(data['carried_minor'])}",
+        f"Unclaimed (held)       {money(data['unclaimed_minor'])}",
+        f"Transfers made now     {len(data['paid_now'])}",
+    ]
+    names = {share["commoner"]: share.get("name", share["commoner"]) for share in data["payouts"]}
+    for paid in data["paid_now"]:
+        who = names.get(paid["commoner_id"], paid["commoner_id"])
+        lines.append(
+            f"  {who}  {money(paid['amount_minor'])}  {paid['transfer']}  (line {paid['line_id']})"
+        )
+    for failed in data["failed"]:
+        lines.append(f"  refused: line {failed['line_id']}: {failed['error']}")
+    return lines

@@ -11,6 +11,10 @@ Obligations (usage signals, the entity profile, schedules, the engine:
 ``--format json`` (the report carries ``usage`` and ``obligations``), ``--profile``,
 ``--period``, ``--as-of`` or ``--fail-on obligations[:all]`` (also from the policy file).
 A plain warm rescan in text stays as fast as before.
+
+A json or text report of an unchanged plain directory is replayed from the report cache
+(:mod:`scanners.report_cache`, :func:`scan_rendered`) when nothing else is done with it
+(no policy to check, no upload): the catalog, obligations and formatter are not loaded.
 """
 
 from __future__ import annotations
@@ -27,9 +31,10 @@ if TYPE_CHECKING:
     from datetime import date
 
     from licences.period import Period
-    from scanners.obligations import ObligationsRequest
+    from scanners.obligations_request import ObligationsRequest
     from scanners.policy import Policy
     from scanners.project import ProjectReport
+    from scanners.walk import Walk
 
 _F = TypeVar("_F", bound=Callable[..., object])
 
@@ -81,10 +86,10 @@ def default_hub_cache() -> Path | None:
 
 
 def _period_option(ctx: click.Context, param: click.Parameter, value: str | None) -> Period | None:
-    from licences.period import PeriodError, parse_period
-
     if value is None:
         return None
+    from licences.period import PeriodError, parse_period
+
     try:
         return parse_period(value)
     except PeriodError as exc:
@@ -92,10 +97,10 @@ def _period_option(ctx: click.Context, param: click.Parameter, value: str | None
 
 
 def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    from datetime import date
-
     if value is None:
         return None
+    from datetime import date
+
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -135,7 +140,7 @@ def obligations_request(
     from datetime import date
 
     from licences.period import default_period
-    from scanners.obligations import ObligationsRequest
+    from scanners.obligations_request import ObligationsRequest
 
     reference = as_of if as_of is not None else date.today()
     return ObligationsRequest(
@@ -235,6 +240,19 @@ _FORMATS = [
     "or ~/.cache/copyfair].",
 )
 @click.option("--show-skipped", is_flag=True, help="List every skipped file with the reason.")
+@click.option(
+    "--report",
+    "report_url",
+    metavar="URL",
+    help="Also send the JSON report to the copyfair service at URL (POST /v1/reports), "
+    "which derives the obligations itself; prints the report id and the amount owed.",
+)
+@click.option(
+    "--token",
+    envvar="COPYFAIR_TOKEN",
+    metavar="KEY",
+    help="The company's API key for --report [default: $COPYFAIR_TOKEN].",
+)
 def scan(
     path: str | None,
     output_format: str,
@@ -252,6 +270,8 @@ def scan(
     profile_file: str | None,
     period: Period | None,
     as_of: date | None,
+    report_url: str | None = None,
+    token: str | None = None,
 ) -> None:
     """Scan PATH (a directory, a git work tree or a file) for licences and components.
 
@@ -268,24 +288,51 @@ def scan(
     """
     from scanners.errors import TargetError
     from scanners.policy import PolicyError
-    from service.formats.interface import OutputFormat, get_format, needs_checksums
 
     if (path is None) == (sbom is None):
         raise click.UsageError("give a PATH to scan or --sbom FILE (one of them)")
     if sbom is not None and rev is not None:
         raise click.UsageError("--rev applies to a scanned PATH, not to --sbom")
-    choice = OutputFormat(output_format)
+    if report_url is not None and not token:
+        raise click.UsageError("--report needs the API key: --token KEY or $COPYFAIR_TOKEN")
     try:
         policy, policy_origin = _policy(path, fail_on, policy_file)
     except PolicyError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_INPUT_ERROR)
     wanted = (
-        choice is OutputFormat.JSON
+        report_url is not None
+        or output_format == "json"
         or policy.obligations is not None
         or any(v is not None for v in (profile_file, period, as_of))
     )
+    if path is not None and _replayable(output_format, rev, no_cache, report_url, policy):
+        from datetime import date
+
+        # The request as its inputs (the default period follows from the reference day):
+        # building it imports the period module, which a replay does without.
+        asked = (profile_file, period, as_of or date.today()) if wanted else None
+        try:
+            rendered = scan_rendered(
+                path,
+                output_format,
+                show_skipped,
+                all_files,
+                max_file_size,
+                jobs,
+                cache_dir,
+                asked,
+            )
+        except TargetError as exc:
+            click.echo(f"Error: cannot scan {exc}", err=True)
+            sys.exit(EXIT_INPUT_ERROR)
+        write_output(rendered, output)
+        return
     request = obligations_request(profile_file, period, as_of, git=rev is None) if wanted else None
+    # Imported here: a replayed report (above) needs no formatter.
+    from service.formats.interface import OutputFormat, get_format, needs_checksums
+
+    choice = OutputFormat(output_format)
     report: ProjectReport
     if sbom is not None:
         report = _read_sbom(sbom)
@@ -308,16 +355,167 @@ def scan(
         except TargetError as exc:
             click.echo(f"Error: cannot scan {exc}", err=True)
             sys.exit(EXIT_INPUT_ERROR)
-    rendered = get_format(choice).render(report, show_skipped=show_skipped)
+    write_output(get_format(choice).render(report, show_skipped=show_skipped), output)
+    if report_url is not None:
+        assert token is not None
+        _send_report(report, report_url, token, period)
+    _enforce(report, policy, policy_origin)
+
+
+def write_output(rendered: str, output: str | None) -> None:
+    """Print ``rendered``, or write it to the file ``output`` (exit 2 naming it on failure)."""
     if output is None:
         click.echo(rendered, nl=False)
-    else:
+        return
+    try:
+        Path(output).write_text(rendered, encoding="utf-8")
+    except OSError as exc:
+        click.echo(f"Error: cannot write {output}: {exc.strerror}", err=True)
+        sys.exit(EXIT_INPUT_ERROR)
+
+
+# How each format that can be replayed (scanners.report_cache) writes the scan duration;
+# the others are rendered each time (SPDX stamps its creation time).
+_SECONDS_TEXT: dict[str, Callable[[float], str]] = {
+    "json": lambda s: repr(round(s, 3)),
+    "text": lambda s: f"{s:.2f}",
+}
+
+
+def _replayable(
+    output_format: str, rev: str | None, no_cache: bool, url: str | None, policy: Policy
+) -> bool:
+    """Whether this scan's rendered report may come from the report cache: a cached
+    scan of the work tree, in json or text, with nothing else done with the report (no
+    upload, no policy to check)."""
+    return (
+        output_format in _SECONDS_TEXT
+        and rev is None
+        and not no_cache
+        and url is None
+        and policy.empty
+        and policy.obligations is None
+    )
+
+
+def scan_rendered(
+    path: str,
+    output_format: str,
+    show_skipped: bool,
+    all_files: bool,
+    max_file_size: int,
+    jobs: int | None,
+    cache_dir: str | None,
+    asked: tuple[str | None, Period | None, date] | None,
+) -> str:
+    """The report of PATH rendered in ``output_format`` (json or text): replayed from
+    the report cache when every input is unchanged (:mod:`scanners.report_cache`), else
+    scanned, rendered and stored for the next run. ``asked``: the obligations wanted
+    (profile file, period, reference day), or None."""
+    import dataclasses
+    import time
+
+    from scanners.cache import default_cache_dir
+    from scanners.report_cache import ReportCache, join_parts, replay_stats, split_at, transient
+    from scanners.walk import walk
+
+    started = time.perf_counter()
+    listing = walk(path, all_files=all_files)
+    seconds_text = _SECONDS_TEXT[output_format]
+    inputs = _report_inputs(path, show_skipped, all_files, max_file_size, asked)
+    directory = Path(cache_dir) if cache_dir else default_cache_dir()
+    hub = default_hub_cache()
+    stored = ReportCache.for_listing(directory, listing, hub, inputs, name=output_format)
+    if stored is not None:
+        parts = stored.load()
+        if parts is not None:
+            return join_parts(parts, time.perf_counter() - started, seconds_text)
+    from service.formats.interface import OutputFormat, get_format
+
+    request = None if asked is None else obligations_request(*asked)
+    report = scan_path(
+        path,
+        None,
+        all_files,
+        max_file_size,
+        jobs,
+        False,
+        cache_dir,
+        checksums=False,
+        obligations=request,
+        listing=listing,
+        started=started,
+    )
+    renderer = get_format(OutputFormat(output_format))
+    problems = report.obligations.problems if report.obligations is not None else ()
+    if stored is not None and not transient([*(s.reason for s in report.scan.skipped), *problems]):
+        stats = replay_stats(report.scan.stats, listing, max_file_size)
+        replay = dataclasses.replace(report, scan=dataclasses.replace(report.scan, stats=stats))
+        parts = split_at(renderer.render(replay, show_skipped=show_skipped), seconds_text)
+        if parts is not None:
+            stored.save(parts)
+    return renderer.render(report, show_skipped=show_skipped)
+
+
+def _report_inputs(
+    path: str,
+    show_skipped: bool,
+    all_files: bool,
+    max_file_size: int,
+    asked: tuple[str | None, Period | None, date] | None,
+) -> tuple[object, ...]:
+    """What the rendered report depends on besides the tree and copyfair's scanner
+    (:class:`scanners.report_cache.ReportCache` covers those): the target as given, the
+    options, the obligations asked for (the period, the reference day, an explicit
+    profile file with its stat), and the stat of the modules that compute and render
+    the report outside ``scanners`` and ``licences``."""
+    import os
+
+    import service.formats
+
+    def signature(file: Path) -> tuple[str, int, int, int, int] | None:
         try:
-            Path(output).write_text(rendered, encoding="utf-8")
-        except OSError as exc:
-            click.echo(f"Error: cannot write {output}: {exc.strerror}", err=True)
-            sys.exit(EXIT_INPUT_ERROR)
-    _enforce(report, policy, policy_origin)
+            st = os.stat(file)
+        except OSError:
+            return None
+        return (str(file), st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+
+    formats_dir = Path(service.formats.__file__).parent
+    modules = [Path(__file__), *sorted(formats_dir.glob("*.py"))]
+    profile = asked[0] if asked is not None else None
+    return (
+        path,
+        show_skipped,
+        all_files,
+        max_file_size,
+        repr(asked),
+        signature(Path(profile)) if profile is not None else None,
+        tuple(signature(m) for m in modules),
+    )
+
+
+def _send_report(report: ProjectReport, url: str, token: str, period: Period | None) -> None:
+    """POST the JSON report to the service (:mod:`service.cli.report_upload`); exit 2 with
+    the server's message when it cannot. A ``--period`` of one month is the report's
+    billing month; otherwise the service counts it for its current month."""
+    import json
+
+    from service.cli.report_upload import ReportUploadError, upload_report
+    from service.formats.interface import OutputFormat, get_format
+
+    document = json.loads(get_format(OutputFormat.JSON).render(report, show_skipped=False))
+    from licences.period import Period
+
+    whole_month = period is not None and period == Period.month(
+        period.start.year, period.start.month
+    )
+    month = f"{period.start:%Y-%m}" if period is not None and whole_month else None
+    try:
+        sent = upload_report(url, token, document, period=month)
+    except ReportUploadError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_INPUT_ERROR)
+    click.echo(sent.describe(url), err=True)
 
 
 def scan_path(
@@ -331,6 +529,8 @@ def scan_path(
     *,
     checksums: bool,
     obligations: ObligationsRequest | None = None,
+    listing: Walk | None = None,
+    started: float | None = None,
 ) -> ProjectReport:
     """Scan PATH (or its revision REV); ``checksums``: read the SHA-1 of licensed files
     (for SPDX) while they are still there (a revision's files are deleted afterwards);
@@ -348,7 +548,7 @@ def scan_path(
         hub_cache=default_hub_cache(),
     )
     if rev is None:
-        report = scan_project(path, options)
+        report = scan_project(path, options, listing=listing, started=started)
         if obligations is not None:
             report = add_obligations(report, obligations)
         return with_checksums(report) if checksums else report

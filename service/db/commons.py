@@ -12,7 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.db.models import Commons
 from service.db.pagination import Page, fetch_page
 
-__all__ = ["DuplicateCommonsError", "create_commons", "get_commons", "list_commons"]
+__all__ = [
+    "DuplicateCommonsError",
+    "commons_ids_of",
+    "create_commons",
+    "get_commons",
+    "list_commons",
+]
 
 
 class DuplicateCommonsError(ValueError):
@@ -66,3 +72,11 @@ async def list_commons(
 ) -> Page[Commons]:
     query = select(Commons).where(Commons.organisation_id == organisation_id)
     return await fetch_page(session, query, Commons.id, limit=limit, cursor=cursor)
+
+
+async def commons_ids_of(session: AsyncSession, organisation_id: uuid.UUID) -> frozenset[str]:
+    """The ids (as text, as the ledger keeps them) of the commons a foundation registered."""
+    owned = await session.scalars(
+        select(Commons.id).where(Commons.organisation_id == organisation_id)
+    )
+    return frozenset(str(i) for i in owned)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -26,6 +27,7 @@ __all__ = [
     "claim_scan",
     "create_scan",
     "fail_scan",
+    "fail_stuck_scans",
     "finish_scan",
     "get_scan",
     "list_scans",
@@ -111,10 +113,11 @@ async def scan_source(session: AsyncSession, scan_id: uuid.UUID) -> ScanSource |
 
 
 async def finish_scan(session: AsyncSession, scan_id: uuid.UUID, result: Mapping[str, Any]) -> None:
-    """Store the result; the uploaded archive is dropped (it has been scanned)."""
+    """Store the result of a running scan; the uploaded archive is dropped (it has been
+    scanned). A scan no longer running (failed as stuck meanwhile) is left as it is."""
     await session.execute(
         update(Scan)
-        .where(Scan.id == scan_id)
+        .where(Scan.id == scan_id, Scan.status == ScanStatus.RUNNING.value)
         .values(
             status=ScanStatus.DONE.value,
             result=dict(result),
@@ -135,3 +138,29 @@ async def fail_scan(session: AsyncSession, scan_id: uuid.UUID, error: str) -> No
         .values(status=ScanStatus.FAILED.value, error=error, archive=None, finished_at=utcnow())
         .execution_options(synchronize_session=False)
     )
+
+
+async def fail_stuck_scans(
+    session: AsyncSession, *, stuck_after: timedelta, now: datetime | None = None
+) -> list[uuid.UUID]:
+    """Fail every scan ``running`` since before ``now - stuck_after``: its worker died or
+    hung (a live worker that finishes later finds it failed and its result is dropped by
+    :func:`finish_scan`'s guard). Returns their ids; idempotent (one UPDATE, so several
+    sweepers at once fail each scan once)."""
+    now = now or utcnow()
+    cutoff = now - stuck_after
+    minutes = max(1, round(stuck_after.total_seconds() / 60))
+    error = (
+        f"the worker running this scan stopped or hung: it had no result {minutes} minute(s) "
+        f"after it started (COPYFAIR_SCAN_STUCK_AFTER); it was marked failed at "
+        f"{now:%Y-%m-%d %H:%M} UTC. Start the scan again with POST /v1/scans; if it fails "
+        "again the same way, the repository may be too large for the worker's memory"
+    )
+    outcome = await session.execute(
+        update(Scan)
+        .where(Scan.status == ScanStatus.RUNNING.value, Scan.started_at < cutoff)
+        .values(status=ScanStatus.FAILED.value, error=error, archive=None, finished_at=now)
+        .returning(Scan.id)
+        .execution_options(synchronize_session=False)
+    )
+    return list(outcome.scalars().all())

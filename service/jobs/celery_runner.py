@@ -6,7 +6,8 @@ every ``copyfair worker`` started with the same ``COPYFAIR_BROKER_URL``,
 consumes from the one queue; each job carries only the scan's id, and the scan's source (the
 repository URL, or the uploaded archive's bytes) and result live in the database. A worker
 takes one job at a time per process (prefetch 1) and acknowledges it before running it: a
-worker that dies mid-scan leaves that scan ``running``; start it again with a new
+worker that dies mid-scan leaves that scan ``running`` until the server's sweep fails it
+(:mod:`service.jobs.recovery`, ``COPYFAIR_SCAN_STUCK_AFTER``); start it again with a new
 ``POST /v1/scans``.
 """
 

@@ -9,6 +9,8 @@
                                      and ``file://`` URLs may be scanned. Default: none, so a
                                      tenant cannot read the server's own files.
 ``COPYFAIR_SCAN_CLONE_TIMEOUT``      Seconds a ``git clone`` may take (default 600).
+``COPYFAIR_SCAN_STUCK_AFTER``        Seconds after which a scan still ``running`` is failed
+                                     as stuck (its worker died; default 3600).
 ``COPYFAIR_ARCHIVE_MAX_TOTAL_BYTES`` Unpacked size of an uploaded archive (default 1 GiB).
 ``COPYFAIR_ARCHIVE_MAX_FILE_BYTES``  Unpacked size of one of its files (default 256 MiB).
 ``COPYFAIR_ARCHIVE_MAX_MEMBERS``     Entries of an archive (default 100000).
@@ -40,6 +42,7 @@ class JobsConfig:
     workers: int = 1
     local_roots: tuple[Path, ...] = ()
     clone_timeout: float = 600.0
+    stuck_after: float = 3600.0
     archive_limits: ArchiveLimits = field(default_factory=ArchiveLimits)
 
 
@@ -71,6 +74,7 @@ def jobs_config_from_env(environ: Mapping[str, str] | None = None) -> JobsConfig
         workers=_positive_int(env, "COPYFAIR_SCAN_WORKERS", 1),
         local_roots=roots,
         clone_timeout=float(_positive_int(env, "COPYFAIR_SCAN_CLONE_TIMEOUT", 600)),
+        stuck_after=float(_positive_int(env, "COPYFAIR_SCAN_STUCK_AFTER", 3600)),
         archive_limits=ArchiveLimits(
             max_total_bytes=_positive_int(
                 env, "COPYFAIR_ARCHIVE_MAX_TOTAL_BYTES", defaults.max_total_bytes

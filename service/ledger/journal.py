@@ -39,6 +39,8 @@ __all__ = [
     "invoice_issued",
     "payment_received",
     "reversal",
+    "transfer_planned",
+    "transfer_sent",
 ]
 
 
@@ -171,3 +173,31 @@ def reversal(
     for (commons_id, _), part in zip(per_commons, parts, strict=True):
         postings.append(Posting(account(AccountKind.POOL, commons_id), currency, part, commons_id))
     return balanced(kind, reference, postings)
+
+
+def transfer_planned(
+    reference: str, commons_id: str, currency: str, amount_minor: int
+) -> Transaction:
+    """A commons' net amount leaves its pool for its foundation: held in transit until the
+    transfer is made (pool debited, payouts in transit credited)."""
+    return balanced(
+        "transfer_planned",
+        reference,
+        [
+            Posting(account(AccountKind.POOL, commons_id), currency, amount_minor, commons_id),
+            Posting(account(AccountKind.IN_TRANSIT), currency, -amount_minor, commons_id),
+        ],
+    )
+
+
+def transfer_sent(reference: str, commons_id: str, currency: str, amount_minor: int) -> Transaction:
+    """The transfer is made: the money leaves the processor balance (clearing) and nothing is
+    in transit any more."""
+    return balanced(
+        "transfer_sent",
+        reference,
+        [
+            Posting(account(AccountKind.IN_TRANSIT), currency, amount_minor, commons_id),
+            Posting(account(AccountKind.CLEARING), currency, -amount_minor, commons_id),
+        ],
+    )

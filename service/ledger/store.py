@@ -8,6 +8,7 @@ or deletes (the models refuse it). :func:`balances` and :func:`check` read.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,9 +19,12 @@ from service.ledger.journal import Transaction, balanced
 __all__ = ["Balance", "Imbalance", "balances", "check", "post", "recorded"]
 
 
-async def post(session: AsyncSession, transaction: Transaction) -> bool:
+async def post(
+    session: AsyncSession, transaction: Transaction, *, at: datetime | None = None
+) -> bool:
     """Record ``transaction`` (re-checked here) unless its reference is already recorded.
-    Returns True when written. Flushes, does not commit: the caller's unit of work decides."""
+    Returns True when written. Flushes, does not commit: the caller's unit of work decides.
+    ``at`` dates it (default: now); tests and imports of past facts use it."""
     checked = balanced(transaction.kind, transaction.reference, transaction.postings)
     found = await session.scalar(
         select(LedgerTransaction.id).where(LedgerTransaction.reference == checked.reference)
@@ -28,6 +32,8 @@ async def post(session: AsyncSession, transaction: Transaction) -> bool:
     if found is not None:
         return False
     row = LedgerTransaction(kind=checked.kind, reference=checked.reference)
+    if at is not None:
+        row.created_at = at
     session.add(row)
     await session.flush()
     session.add_all(

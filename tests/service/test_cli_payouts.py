@@ -122,7 +122,8 @@ def test_an_empty_period_carries_everything(repo: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--commons", "c1", "--period", "2026-11"], "not available yet"),
+        (["--commons", "c1", "--period", "2026-11"], "not a commons id"),
+        (["--commons", "c1", "REPO", "--period", "2026-11"], "drop --repo"),
         (["--period", "2026-11", "--pool", "1"], "--repo"),
         (["REPO", "--period", "2026-11"], "--pool"),
         (["REPO", "--period", "2026-13", "--pool", "1"], "month"),
@@ -165,3 +166,117 @@ def test_a_surviving_lines_weight_turns_blame_on(repo: Path) -> None:
     assert carol["measures"]["surviving_lines"] == "5002"  # .mailmap + the vendored dump
     assert carol["score"] == "5002"
     assert _json(repo, "--pool", "1")["repositories"][0]["blame"] is None
+
+
+def _service_database(tmp_path: Path, repo: Path) -> tuple[str, str, str]:
+    """A migrated SQLite database with a commons over ``repo``, its pool funded in
+    November 2026: (database URL, commons id, Alice's commoner id)."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from service.db.engine import create_engine, create_session_factory
+    from service.db.migrate import upgrade
+    from service.settings import Settings
+    from tests.service.payouts.conftest import make_world, pay_into_pool
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/copyfair.db"
+
+    async def build() -> tuple[str, str]:
+        engine = create_engine(Settings(database_url=url))
+        try:
+            await upgrade(engine)
+            sessions = create_session_factory(engine)
+            world = await make_world(
+                sessions,
+                repo,
+                policy={"foundation_share_percent": "10", "min_payout_minor": 100},
+            )
+            async with sessions() as session:
+                when = datetime(2026, 11, 20, tzinfo=UTC)
+                await pay_into_pool(
+                    session, str(world.commons_id), str(world.company_id), 20_000, when
+                )
+                await session.commit()
+            return str(world.commons_id), str(world.people["Alice"])
+        finally:
+            await engine.dispose()
+
+    commons_id, alice = asyncio.run(build())
+    return url, commons_id, alice
+
+
+def test_preview_and_run_of_a_registered_commons(tmp_path: Path, repo: Path) -> None:
+    url, commons_id, alice = _service_database(tmp_path, repo)
+    env = {"COPYFAIR_DATABASE_URL": url, "COPYFAIR_PAYOUT_PROVIDER": "manual"}
+    runner = CliRunner(env=env)
+    preview_result = runner.invoke(
+        payouts,
+        ["preview", "--commons", commons_id, "--period", "2026-11", "--json"],
+        catch_exceptions=False,
+    )
+    assert preview_result.exit_code == 0, preview_result.stderr
+    previewed = json.loads(preview_result.stdout)
+    assert previewed["pool_minor"] == 20_000 and previewed["foundation_share_minor"] == 2_000
+    assert previewed["skipped"] == [
+        {"repository": "https://github.com/geo/geo-commons", "reason": "not a local directory"}
+    ]
+    assert _balanced(previewed)
+
+    first = runner.invoke(
+        payouts, ["run", "--commons", commons_id, "--period", "2026-11", "--json"]
+    )
+    assert first.exit_code == 0, first.stderr
+    ran = json.loads(first.stdout)
+    assert ran["resumed"] is False and ran["status"] == "finished"
+    assert ran["pool_minor"] == 20_000
+    by_commoner = {p["commoner_id"]: p for p in ran["paid_now"]}
+    assert by_commoner[alice]["transfer"].startswith("manual-payout-")
+    # the same split as the preview, where everyone was payable
+    amounts = {p["commoner"]: p["amount_minor"] for p in previewed["payouts"]}
+    assert by_commoner[alice]["amount_minor"] == amounts["alice@example.org"]
+
+    again = runner.invoke(payouts, ["run", "--commons", commons_id, "--period", "2026-11"])
+    assert again.exit_code == 0
+    assert "resumed" in again.stdout and "Transfers made now     0" in again.stdout
+    after = runner.invoke(
+        payouts, ["preview", "--commons", commons_id, "--period", "2026-11", "--json"]
+    )
+    assert json.loads(after.stdout)["pool_minor"] == 0  # paid out: nothing left to share
+
+    missing = runner.invoke(
+        payouts, ["run", "--commons", "00000000-0000-0000-0000-000000000000", "--period", "2026-11"]
+    )
+    assert missing.exit_code == 2 and "no commons" in missing.stderr
+    bad = runner.invoke(payouts, ["run", "--commons", commons_id, "--period", "2026-11-01:x"])
+    assert bad.exit_code == 2 and "Error:" in bad.stderr
+
+
+def test_run_refused_where_pools_go_to_the_foundations_and_mark_made(
+    tmp_path: Path, repo: Path
+) -> None:
+    url, commons_id, alice = _service_database(tmp_path, repo)
+    base = {"COPYFAIR_DATABASE_URL": url, "COPYFAIR_PAYOUT_PROVIDER": "manual"}
+    for mode in ("manual", "stripe"):
+        env = {**base, "COPYFAIR_FOUNDATION_TRANSFERS": mode, "COPYFAIR_STRIPE_API_KEY": "sk_x"}
+        refused = CliRunner(env=env).invoke(
+            payouts, ["run", "--commons", commons_id, "--period", "2026-11"]
+        )
+        assert refused.exit_code == 2
+        assert f"COPYFAIR_FOUNDATION_TRANSFERS={mode}" in refused.stderr
+        assert "foundation's own deployment" in refused.stderr
+
+    runner = CliRunner(env={**base, "COPYFAIR_FOUNDATION_TRANSFERS": "none"})
+    ran = runner.invoke(payouts, ["run", "--commons", commons_id, "--period", "2026-11", "--json"])
+    assert ran.exit_code == 0, ran.stderr
+    line = next(p for p in json.loads(ran.stdout)["paid_now"] if p["commoner_id"] == alice)
+    made = runner.invoke(payouts, ["mark-made", line["line_id"], "--reference", "BANK-7"])
+    assert made.exit_code == 0, made.stderr
+    assert made.stdout.strip() == f"{line['line_id']}: made"
+    twice = runner.invoke(payouts, ["mark-made", line["line_id"], "--reference", "BANK-7"])
+    assert twice.stdout.strip() == f"{line['line_id']}: already made"
+    not_a_line = runner.invoke(payouts, ["mark-made", "nope", "--reference", "x"])
+    assert not_a_line.exit_code == 2 and "not a payout line id" in not_a_line.stderr
+    unknown = runner.invoke(
+        payouts, ["mark-made", "00000000-0000-0000-0000-000000000000", "--reference", "x"]
+    )
+    assert unknown.exit_code == 2 and "no payout line" in unknown.stderr

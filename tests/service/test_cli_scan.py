@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -374,3 +375,68 @@ def test_spdx_of_a_revision_lists_its_files(tmp_path: Path) -> None:
     files = json.loads(out)["files"]
     assert [f["fileName"] for f in files] == ["./a.py"]
     assert files[0]["licenseInfoInFiles"] == ["PPL"]
+
+
+def _without_run_stats(doc: dict[str, object]) -> dict[str, object]:
+    return {k: v for k, v in doc.items() if k != "stats"}
+
+
+def test_an_unchanged_rescan_replays_the_stored_report(tree: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "replay-cache"
+    args = (
+        str(tree),
+        "--format",
+        "json",
+        "--cache-dir",
+        str(cache),
+        "-j",
+        "1",
+        "--as-of",
+        "2026-06-01",
+    )
+    _, cold, _ = _run(*args)
+    assert len(list(cache.glob("scan-*-report-json.pickle"))) == 1
+    _, replay, _ = _run(*args)
+    _, fresh, _ = _run(*args, "--no-cache")  # computed again, from nothing
+    cold_doc, replay_doc, fresh_doc = json.loads(cold), json.loads(replay), json.loads(fresh)
+    assert _without_run_stats(replay_doc) == _without_run_stats(cold_doc)
+    assert _without_run_stats(replay_doc) == _without_run_stats(fresh_doc)
+    assert replay_doc["obligations_reference_date"] == "2026-06-01"
+    stats = replay_doc["stats"]
+    assert (stats["files_read"], stats["bytes_read"], stats["cache_hits"]) == (0, 0, 7)
+    assert stats["files_seen"] == cold_doc["stats"]["files_seen"]
+    assert stats["seconds"] < cold_doc["stats"]["seconds"] + 1
+
+
+def test_the_replayed_text_report_is_the_warm_one(tree: Path, tmp_path: Path) -> None:
+    args = (str(tree), "--cache-dir", str(tmp_path / "c"), "-j", "1")
+    _run(*args)
+    _, replay, _ = _run(*args)
+    assert "(0 read, 7 from cache)" in replay
+    (tmp_path / "c" / next(p.name for p in (tmp_path / "c").glob("*-report-text.pickle"))).unlink()
+    _, warm, _ = _run(*args)  # not replayed: the warm scan itself
+    strip = re.compile(r" in \d+\.\d\d s")
+    assert strip.sub("", replay) == strip.sub("", warm)
+
+
+def test_a_changed_input_is_scanned_again(tree: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "c"
+    base = (str(tree), "--format", "json", "--cache-dir", str(cache), "-j", "1")
+    _run(*base, "--as-of", "2026-06-01")
+    _, other_day, _ = _run(*base, "--as-of", "2026-07-01")
+    assert json.loads(other_day)["obligations_reference_date"] == "2026-07-01"
+    write(tree, "src/peer.py", "# SPDX-License-Identifier: MIT\nx = 1\n")
+    backdate(tree)
+    _, edited, _ = _run(*base, "--as-of", "2026-07-01")
+    doc = json.loads(edited)
+    assert doc["stats"]["files_read"] > 0  # scanned, not replayed
+    files = {f["path"]: f for f in doc["files"]}
+    assert files["src/peer.py"]["licences"] == ["MIT"]
+
+
+def test_a_policy_is_still_enforced_on_an_unchanged_rescan(tree: Path, tmp_path: Path) -> None:
+    args = (str(tree), "--format", "json", "--cache-dir", str(tmp_path / "c"), "-j", "1")
+    assert _run(*args)[0] == 0
+    code, _, err = _run(*args, "--fail-on", "licence:MIT")
+    assert code == 1
+    assert "Policy failed" in err

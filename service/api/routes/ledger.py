@@ -12,11 +12,10 @@ from collections import defaultdict
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from service.api.deps import FoundationDep, SessionDep
 from service.api.errors import ErrorResponse
-from service.db.models import Commons
+from service.db.commons import commons_ids_of
 from service.ledger.journal import AccountKind
 from service.ledger.store import balances
 
@@ -53,11 +52,7 @@ class LedgerBalances(BaseModel):
     },
 )
 async def ledger_balances(principal: FoundationDep, session: SessionDep) -> LedgerBalances:
-    owned = await session.scalars(
-        select(Commons.id).where(Commons.organisation_id == principal.organisation_id)
-    )
-    ids = frozenset(str(i) for i in owned)
-    rows = await balances(session, ids)
+    rows = await balances(session, await commons_ids_of(session, principal.owner_id))
     per: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
         if row.commons_id is None:

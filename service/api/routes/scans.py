@@ -198,7 +198,9 @@ async def _upload_source(request: Request) -> tuple[str, bytes]:
             "the upload is not a .tar, .tar.gz, .tar.bz2, .tar.xz or .zip archive",
             _UPLOAD_FIELD,
         )
-    name = (upload.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"
+    # the base name, printable characters only (PostgreSQL refuses NUL in text), <= 255
+    base = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in base if c.isprintable())[:255] or "upload"
     return name, data
 
 

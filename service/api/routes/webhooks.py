@@ -5,6 +5,9 @@ minutes); a missing, bad or stale one answers 400 and changes nothing. A verifie
 applied and its id recorded in one transaction (see :mod:`service.billing.events`): a
 redelivery answers 200 ``duplicate``. An event that comes before the fact it needs (a
 refund before its payment) answers 409 and is not recorded, so Stripe delivers it again.
+A newly recorded payment starts the foundation transfers in the background (after the
+answer, once the payment is committed): idempotent, and what fails stays pending for
+``copyfair billing transfer``.
 
 The billing configuration comes from ``app.state.billing`` (a :class:`BillingContext`), or
 is read once from the environment (:func:`service.billing.config.billing_config_from_env`).
@@ -12,22 +15,24 @@ is read once from the environment (:func:`service.billing.config.billing_config_
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 from pydantic import BaseModel
 
-from service.api.deps import SessionDep
+from service.api.deps import SessionDep, services
 from service.api.errors import ApiError, ErrorResponse
 from service.billing.config import BillingConfig, billing_config_from_env, make_gateway
-from service.billing.events import Outcome, apply_event
+from service.billing.events import PAID_EVENTS, MalformedEventError, Outcome, apply_event
 from service.billing.interface import BillingError, BillingGateway
 from service.billing.payments import NotReadyError
-from service.billing.stripe_gateway import WebhookSignatureError, verify_event
+from service.billing.stripe_gateway import WebhookBodyError, WebhookSignatureError, verify_event
 
 __all__ = ["BillingContext", "WebhookAck", "billing_context", "router"]
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+logger = logging.getLogger(__name__)
 
 TOLERANCE_SECONDS = 300
 
@@ -60,12 +65,17 @@ class WebhookAck(BaseModel):
     "/stripe",
     response_model=WebhookAck,
     responses={
-        400: {"model": ErrorResponse, "description": "Missing, bad or stale signature."},
+        400: {
+            "model": ErrorResponse,
+            "description": "Missing, bad or stale signature, or a malformed event.",
+        },
         409: {"model": ErrorResponse, "description": "Too early: delivered again later."},
         503: {"model": ErrorResponse, "description": "No webhook secret configured."},
     },
 )
-async def stripe_webhook(request: Request, session: SessionDep) -> WebhookAck:
+async def stripe_webhook(
+    request: Request, session: SessionDep, background: BackgroundTasks
+) -> WebhookAck:
     context = billing_context(request)
     secret = context.config.stripe_webhook_secret
     if not secret:
@@ -81,8 +91,30 @@ async def stripe_webhook(request: Request, session: SessionDep) -> WebhookAck:
         )
     except WebhookSignatureError as exc:
         raise ApiError(400, "bad_signature", str(exc), "Stripe-Signature") from None
+    except WebhookBodyError as exc:
+        raise ApiError(400, "malformed_event", str(exc), "body") from None
     try:
         outcome = await apply_event(session, event, context.gateway)
     except NotReadyError as exc:
         raise ApiError(409, "not_ready", f"{exc}; deliver it again later") from None
+    except MalformedEventError as exc:
+        raise ApiError(
+            400, "malformed_event", f"the event is not of a shape we can apply: {exc}", exc.field
+        ) from None
+    if outcome is Outcome.APPLIED and event.get("type") in PAID_EVENTS:
+        _start_transfers(request, background)
     return WebhookAck(received=True, outcome=outcome)
+
+
+def _start_transfers(request: Request, background: BackgroundTasks) -> None:
+    # Imported here: routes.billing imports this module (billing_context).
+    from service.api.routes.billing import transfers_provider
+    from service.transfers.foundation import transfer_in_background
+
+    try:
+        provider = transfers_provider(request)
+    except ApiError as exc:  # misconfigured: the payment stands, transfers wait
+        logger.warning("foundation transfers not started: %s", exc)
+        return
+    if provider is not None:
+        background.add_task(transfer_in_background, services(request).sessions, provider)

@@ -1,0 +1,362 @@
+"""Funds to the foundations: each paid invoice's net amount per commons, transferred to the
+commons' foundation's connected account (separate charges and transfers).
+
+Two steps, each safe to repeat, so that a run killed anywhere and started again moves each
+amount exactly once:
+
+1. :func:`plan_transfers` records, in one database transaction per invoice, a
+   :class:`FoundationTransfer` row per commons (unique per invoice and commons) and the
+   ledger entry that takes the amount out of the commons' pool into *payouts in transit*.
+   A commons whose foundation has no payout account is *held* (reported, planned later).
+2. :func:`send_transfers` sends every pending row through the :class:`PayoutProvider` with
+   an idempotency key derived from our ids (``copyfair-transfer-<invoice>-<commons>``) and
+   one ``transfer_group`` per invoice (``invoice_<id>``), then records the transfer's id and
+   the ledger entry (in transit → out of clearing) in one transaction. A crash between the
+   provider's answer and that commit sends the same request again, which the provider
+   answers with the same transfer.
+
+The net amount is the commons' share of the payment net of processor fees (the ``pool``
+posting of the payment in the journal). An invoice refunded in part before its funds were
+transferred is held: what to send is then a decision for a person.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import astuple, dataclass, field
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from service.db.base import utcnow
+from service.db.models import Commons, Invoice, InvoiceLine, InvoiceStatus, Organisation
+from service.db.models.ledger import (
+    FoundationTransfer,
+    LedgerEntry,
+    LedgerTransaction,
+    TransferStatus,
+)
+from service.db.pagination import Page, fetch_page
+from service.ledger import journal
+from service.ledger.store import post
+from service.transfers.interface import PayoutProvider, TransferError, TransferRequest
+
+__all__ = [
+    "Held",
+    "TransfersReport",
+    "idempotency_key",
+    "list_transfers",
+    "mark_made",
+    "plan_transfers",
+    "send_transfers",
+    "transfer_foundation_funds",
+    "transfer_group",
+    "transfer_in_background",
+]
+
+logger = logging.getLogger("copyfair.transfers")
+
+
+def idempotency_key(invoice_id: uuid.UUID, commons_id: str) -> str:
+    return f"copyfair-transfer-{invoice_id}-{commons_id}"
+
+
+def transfer_group(invoice_id: uuid.UUID) -> str:
+    return f"invoice_{invoice_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """An amount not planned yet, and why."""
+
+    invoice_id: str
+    commons_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class TransfersReport:
+    planned: int = 0
+    sent: int = 0  # made by the provider
+    manual: int = 0  # recorded as owed, to be made by hand
+    held: list[Held] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # the provider's refusals
+
+
+async def _nets(session: AsyncSession, invoice: Invoice) -> dict[str, int]:
+    """Each commons' share of the invoice's payment, net of fees (from the journal)."""
+    rows = await session.execute(
+        select(LedgerEntry.commons_id, func.sum(LedgerEntry.amount_minor))
+        .join(LedgerTransaction, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .where(
+            LedgerTransaction.reference == f"payment:{invoice.id}",
+            LedgerEntry.account.like("pool:%"),
+        )
+        .group_by(LedgerEntry.commons_id)
+    )
+    return {str(commons): -int(total) for commons, total in rows.all() if commons is not None}
+
+
+async def _destination(session: AsyncSession, commons_id: str) -> tuple[str, str] | str:
+    """(foundation id, connected account) of a commons, or why there is none."""
+    try:
+        key = uuid.UUID(commons_id)
+    except ValueError:
+        return "not a registered commons: nobody to transfer to"
+    commons = await session.get(Commons, key)
+    if commons is None:
+        return "the commons is no longer registered"
+    foundation = await session.get(Organisation, commons.organisation_id)
+    if foundation is None or not foundation.payout_account_id:
+        return (
+            f"foundation {commons.organisation_id} has no payout account: set it with "
+            f"copyfair admin set-payout-account {commons.organisation_id} acct_... "
+            "(or PUT /v1/billing/payout-account)"
+        )
+    return str(foundation.id), foundation.payout_account_id
+
+
+async def _plan_invoice(session: AsyncSession, invoice: Invoice) -> tuple[int, list[Held]]:
+    done = set(
+        await session.scalars(
+            select(FoundationTransfer.commons_id).where(FoundationTransfer.invoice_id == invoice.id)
+        )
+    )
+    planned, held = 0, []
+    for commons_id, net in sorted((await _nets(session, invoice)).items()):
+        if commons_id in done or net <= 0:
+            continue
+        found = await _destination(session, commons_id)
+        if isinstance(found, str):
+            held.append(Held(str(invoice.id), commons_id, found))
+            continue
+        foundation_id, account_id = found
+        row = FoundationTransfer(
+            invoice_id=invoice.id,
+            commons_id=commons_id,
+            foundation_id=foundation_id,
+            destination=account_id,
+            amount_minor=net,
+            currency=invoice.currency,
+            status=TransferStatus.PENDING.value,
+        )
+        session.add(row)
+        await session.flush()
+        await post(
+            session,
+            journal.transfer_planned(
+                f"transfer-planned:{invoice.id}:{commons_id}", commons_id, invoice.currency, net
+            ),
+        )
+        planned += 1
+    return planned, held
+
+
+async def plan_transfers(
+    sessions: async_sessionmaker[AsyncSession], invoice_id: uuid.UUID | None = None
+) -> tuple[int, list[Held]]:
+    """Plan the transfers of every paid invoice (or of one) that has a commons without one.
+    Returns (rows planned, amounts held)."""
+    lacking = (
+        select(InvoiceLine.id)
+        .where(
+            InvoiceLine.invoice_id == Invoice.id,
+            ~select(FoundationTransfer.id)
+            .where(
+                FoundationTransfer.invoice_id == Invoice.id,
+                FoundationTransfer.commons_id == InvoiceLine.commons_id,
+            )
+            .exists(),
+        )
+        .exists()
+    )
+    query = select(Invoice.id).where(Invoice.status == InvoiceStatus.PAID.value, lacking)
+    if invoice_id is not None:
+        query = query.where(Invoice.id == invoice_id)
+    async with sessions() as session:
+        ids = list(await session.scalars(query.order_by(Invoice.id)))
+    planned, held = 0, []
+    for key in ids:
+        async with sessions() as session:
+            invoice = await session.get(Invoice, key, with_for_update=True)
+            if invoice is None or invoice.status != InvoiceStatus.PAID.value:
+                continue
+            if invoice.refunded_minor:
+                held.append(
+                    Held(str(key), "*", "refunded in part before its funds were transferred")
+                )
+                continue
+            try:
+                made, kept = await _plan_invoice(session, invoice)
+                await session.commit()
+            except IntegrityError:  # planned at the same moment by another process
+                await session.rollback()
+                continue
+        planned += made
+        held.extend(kept)
+    return planned, held
+
+
+def _request(row: FoundationTransfer) -> TransferRequest:
+    return TransferRequest(
+        destination=row.destination,
+        amount_minor=row.amount_minor,
+        currency=row.currency,
+        idempotency_key=idempotency_key(row.invoice_id, row.commons_id),
+        transfer_group=transfer_group(row.invoice_id),
+        description=f"Reciprocity for commons {row.commons_id}, invoice {row.invoice_id}",
+        metadata={
+            "copyfair_invoice_id": str(row.invoice_id),
+            "commons_id": row.commons_id,
+            "foundation_id": row.foundation_id,
+        },
+    )
+
+
+def _sent_entry(row: FoundationTransfer) -> journal.Transaction:
+    """The ledger entry of a transfer made: out of payouts in transit and of clearing."""
+    return journal.transfer_sent(
+        f"transfer-sent:{row.invoice_id}:{row.commons_id}",
+        row.commons_id,
+        row.currency,
+        row.amount_minor,
+    )
+
+
+async def _record_sent(
+    sessions: async_sessionmaker[AsyncSession], key: uuid.UUID, kind: str, external_id: str
+) -> TransferStatus | None:
+    """Record the provider's transfer on its row (a compare-and-set from ``pending``) and
+    the ledger entry when money moved, in one transaction. None when another process
+    recorded it first."""
+    status = TransferStatus.MANUAL if kind == "manual" else TransferStatus.SENT
+    async with sessions() as session:
+        result = await session.execute(
+            update(FoundationTransfer)
+            .where(
+                FoundationTransfer.id == key,
+                FoundationTransfer.status == TransferStatus.PENDING.value,
+            )
+            .values(status=status.value, external_id=external_id, provider=kind, sent_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            await session.rollback()
+            return None
+        if status is TransferStatus.SENT:
+            row = await session.get(FoundationTransfer, key)
+            assert row is not None
+            await post(session, _sent_entry(row))
+        await session.commit()
+    return status
+
+
+async def send_transfers(
+    sessions: async_sessionmaker[AsyncSession],
+    provider: PayoutProvider,
+    invoice_id: uuid.UUID | None = None,
+) -> tuple[int, int, list[str]]:
+    """Send every pending transfer (or those of one invoice). Returns (sent, recorded as
+    manual, failures)."""
+    query = select(FoundationTransfer.id).where(
+        FoundationTransfer.status == TransferStatus.PENDING.value
+    )
+    if invoice_id is not None:
+        query = query.where(FoundationTransfer.invoice_id == invoice_id)
+    async with sessions() as session:
+        ids = list(await session.scalars(query.order_by(FoundationTransfer.id)))
+    sent = manual = 0
+    failed: list[str] = []
+    for key in ids:
+        async with sessions() as session:
+            row = await session.get(FoundationTransfer, key)
+            if row is None or row.status != TransferStatus.PENDING.value:
+                continue
+            request = _request(row)
+        try:
+            made = await asyncio.to_thread(provider.transfer, request)
+        except TransferError as exc:
+            failed.append(str(exc))
+            continue
+        try:
+            outcome = await _record_sent(sessions, key, provider.kind, made.external_id)
+        except IntegrityError:  # recorded at the same moment by another process
+            continue
+        if outcome == TransferStatus.SENT:
+            sent += 1
+        elif outcome == TransferStatus.MANUAL:
+            manual += 1
+    return sent, manual, failed
+
+
+async def transfer_foundation_funds(
+    sessions: async_sessionmaker[AsyncSession],
+    provider: PayoutProvider,
+    invoice_id: uuid.UUID | None = None,
+) -> TransfersReport:
+    """Plan then send: what a paid invoice owes each foundation, exactly once."""
+    planned, held = await plan_transfers(sessions, invoice_id)
+    sent, manual, failed = await send_transfers(sessions, provider, invoice_id)
+    return TransfersReport(planned, sent, manual, held, failed)
+
+
+async def transfer_in_background(
+    sessions: async_sessionmaker[AsyncSession],
+    provider: PayoutProvider,
+    invoice_id: uuid.UUID | None = None,
+) -> TransfersReport | None:
+    """:func:`transfer_foundation_funds` where nobody would see an exception (a background
+    task): failures are logged, and what was not sent stays pending for the next attempt
+    (``copyfair billing transfer``)."""
+    try:
+        report = await transfer_foundation_funds(sessions, provider, invoice_id)
+    except Exception:  # noqa: BLE001 - logged; the work is idempotent and resumable
+        logger.exception("foundation transfers failed (invoice %s)", invoice_id)
+        return None
+    for held in report.held:
+        logger.warning("transfer held: invoice %s, commons %s: %s", *astuple(held))
+    for failure in report.failed:
+        logger.warning("transfer failed: %s", failure)
+    return report
+
+
+async def mark_made(session: AsyncSession, transfer_id: uuid.UUID, reference: str) -> bool:
+    """A transfer recorded as owed (manual provider) was made by hand: the money leaves
+    clearing, nothing is in transit any more. False when it was already marked; raises
+    TransferError for an unknown or still pending transfer (flushes; the caller commits)."""
+    row = await session.get(FoundationTransfer, transfer_id, with_for_update=True)
+    if row is None:
+        raise TransferError(f"no foundation transfer {transfer_id}")
+    if row.status == TransferStatus.SENT.value:
+        return False
+    if row.status != TransferStatus.MANUAL.value:
+        raise TransferError(
+            f"transfer {transfer_id} is {row.status}, not one to make by hand: run "
+            "copyfair billing transfer"
+        )
+    row.status = TransferStatus.SENT.value
+    row.external_id = reference
+    row.sent_at = utcnow()
+    await post(session, _sent_entry(row))
+    await session.flush()
+    return True
+
+
+async def list_transfers(
+    session: AsyncSession,
+    foundation_id: str | None = None,
+    status: TransferStatus | None = None,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> Page[FoundationTransfer]:
+    """A page of foundation transfers (of one foundation, or all), oldest first."""
+    query = select(FoundationTransfer)
+    if foundation_id is not None:
+        query = query.where(FoundationTransfer.foundation_id == foundation_id)
+    if status is not None:
+        query = query.where(FoundationTransfer.status == status.value)
+    return await fetch_page(session, query, FoundationTransfer.id, limit=limit, cursor=cursor)

@@ -1,0 +1,57 @@
+"""Connect transfers through the official ``stripe`` SDK (separate charges and transfers).
+
+``transfer`` creates a Transfer from the platform's balance to a connected account
+(``destination``), grouped with the charge that funded it (``transfer_group``), our ids in
+``metadata``, and the request's idempotency key: the same request after a crash or a
+timeout is recognised by Stripe and answered with the same transfer. Stripe's errors are
+translated to :class:`TransferError` here: nothing above imports ``stripe``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import stripe
+
+from service.transfers.interface import Transfer, TransferError, TransferRequest
+
+__all__ = ["StripeConnectProvider"]
+
+
+class StripeConnectProvider:
+    kind = "stripe"
+
+    def __init__(
+        self, api_key: str, api_base: str | None = None, http_client: Any | None = None
+    ) -> None:
+        options: dict[str, Any] = {"max_network_retries": 2}
+        if api_base:
+            options["base_addresses"] = {"api": api_base.rstrip("/")}
+        if http_client is not None:
+            options["http_client"] = http_client
+        self._client = stripe.StripeClient(api_key, **options)
+
+    def transfer(self, request: TransferRequest) -> Transfer:
+        params: dict[str, Any] = {
+            "amount": request.amount_minor,
+            "currency": request.currency.lower(),
+            "destination": request.destination,
+            "metadata": dict(request.metadata),
+        }
+        if request.transfer_group:
+            params["transfer_group"] = request.transfer_group
+        if request.description:
+            params["description"] = request.description
+        try:
+            made = self._client.v1.transfers.create(
+                params=params,  # type: ignore[arg-type]
+                options={"idempotency_key": request.idempotency_key},
+            )
+        except stripe.StripeError as exc:
+            raise TransferError(
+                f"Stripe refused or failed the transfer {request.idempotency_key} to "
+                f"{request.destination}: {exc.user_message or exc} (check the foundation's "
+                "connected account and the platform's balance; sending again is safe, the "
+                "idempotency key makes it the same transfer)"
+            ) from exc
+        return Transfer(str(made.id), request)
