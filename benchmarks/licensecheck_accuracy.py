@@ -62,6 +62,10 @@ NAME_MAP: dict[str, tuple[str, ...]] = {
     "BSD-2-Clause-Views": ("BSD-2-Clause-Views", "BSD-2-Clause-FreeBSD"),
     "BSD-2-Clause-FreeBSD": ("BSD-2-Clause-Views", "BSD-2-Clause-FreeBSD"),
     "Net-SNMP": ("Net-SNMP", "MIT-CMU"),
+    # licensecheck has one OFL per version; SPDX adds -RFN / -no-RFN variants of the same
+    # text, told apart by the copyright line (a Reserved Font Name or none)
+    "OFL-1.0": ("OFL-1.0", "OFL-1.0-RFN", "OFL-1.0-no-RFN"),
+    "OFL-1.1": ("OFL-1.1", "OFL-1.1-RFN", "OFL-1.1-no-RFN"),
     "CommonsClause": ("LicenseRef-scancode-commons-clause",),
     "Prosperity-3.0.0": ("LicenseRef-scancode-prosperity-3.0",),
     "CC-BY-NC-SA-3.0-US": ("LicenseRef-scancode-cc-by-nc-sa-3.0-us",),

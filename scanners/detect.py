@@ -25,7 +25,7 @@ from scanners.model import Evidence, Method
 from scanners.tags import TAG_KEY, find_spdx_tags
 
 # Bumped whenever detection output may change for the same input; part of the cache key.
-DETECTOR_VERSION = "1"
+DETECTOR_VERSION = "2"
 
 # Lower-case keywords; a text containing none of them yields no evidence.
 KEYWORDS: tuple[str, ...] = (
@@ -63,6 +63,8 @@ SMALL_KEYWORDS: tuple[str, ...] = (
     "freeware",
 )
 SMALL_SIZE = 32 * 1024
+# Notices are not searched inside licence texts matched at least this well (detect_with).
+NOTICE_SKIP_SCORE = 0.98
 _KEYWORDS_BYTES: tuple[bytes, ...] = tuple(k.encode() for k in KEYWORDS)
 _SMALL_KEYWORDS_BYTES: tuple[bytes, ...] = tuple(k.encode() for k in SMALL_KEYWORDS)
 
@@ -148,11 +150,22 @@ def detect_text(
 def detect_with(
     text: str,
     match: Callable[[str], Sequence[Evidence]],
-    notices: Callable[[str], Sequence[Evidence]],
+    notices: Callable[..., Sequence[Evidence]],
 ) -> tuple[Evidence, ...]:
     """The SPDX tags, ``match``'s licence texts and ``notices``' notices in ``text``,
-    combined (no prefilter, no fingerprints)."""
+    combined (no prefilter, no fingerprints).
+
+    The lines of a full-text match scored :data:`NOTICE_SKIP_SCORE` or more (exact, or all
+    but a word or two) are licence text, not notices: the notice finder is told to skip
+    them (``notices(text, skip=[(first, last), ...])``), so that a licence text's own
+    mentions of licences ("the GNU Lesser General Public License" inside the GPL) are
+    neither reported nor searched, which halves its work on licence files."""
     tags = find_spdx_tags(text) if TAG_KEY in text else []
     texts = list(match(text))
-    found = list(notices(text))
+    matched = [
+        (t.start_line, t.end_line)
+        for t in texts
+        if t.method is Method.LICENCE_TEXT and t.score >= NOTICE_SKIP_SCORE
+    ]
+    found = list(notices(text, skip=matched) if matched else notices(text))
     return combine(tags, found, texts)

@@ -461,7 +461,7 @@ class LicenceTextMatcher:
         )
 
 
-def _rank(m: Match, index: TemplateIndex) -> tuple[float, bool, bool, bool, bool, int, str]:
+def _rank(m: Match, index: TemplateIndex) -> tuple[float, bool, bool, bool, bool, int, int, str]:
     tpl = index.templates[m.template]
     return (
         m.explained * m.score,
@@ -471,6 +471,10 @@ def _rank(m: Match, index: TemplateIndex) -> tuple[float, bool, bool, bool, bool
         # A licence text alone grants its own version: "-only" over "-or-later".
         not tpl.licence_id.endswith("-or-later"),
         -tpl.n_tokens,
+        # The same text under a base id and its variants ("MPL-2.0" and
+        # "MPL-2.0-no-copyleft-exception", "OFL-1.1" and "OFL-1.1-RFN"): the text alone
+        # is the base licence; what makes a variant is outside it.
+        -len(tpl.licence_id),
         tpl.licence_id,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scanners.model import Evidence, Method
@@ -29,7 +30,7 @@ class _Placed:
     hit: Hit
 
 
-def find_notices(text: str) -> list[Evidence]:
+def find_notices(text: str, skip: Sequence[tuple[int, int]] = ()) -> list[Evidence]:
     """Every licence notice or reference in ``text``, one Evidence per licence per notice.
 
     A notice is a phrase that names a licence ("Licensed under the Apache License,
@@ -37,8 +38,11 @@ def find_notices(text: str) -> list[Evidence]:
     classifier). A reference that only points at another file ("a BSD-style license
     that can be found in the LICENSE file") is reported with a low score and says so
     in ``detail``; it names a licence id only when the text names one.
+
+    ``skip`` lists line ranges (1-based, inclusive) not to search: the lines of licence
+    texts already matched in full.
     """
-    blocks = notice_blocks(text)
+    blocks = notice_blocks(text, skip)
     if not blocks:
         return []
     tables = get_tables()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # A text can hold a notice only if it contains one of these (lower case). Plain
@@ -115,14 +116,14 @@ def keyword_offsets(text: str) -> list[int]:
     return out
 
 
-def notice_blocks(text: str) -> list[Block]:
-    """The blocks of ``text`` around licence keywords (none when there is no keyword)."""
+def notice_blocks(text: str, skip: Sequence[tuple[int, int]] = ()) -> list[Block]:
+    """The blocks of ``text`` around licence keywords (none when there is no keyword).
+    Keywords on lines within a ``skip`` range (1-based, inclusive) open no block."""
     hits = keyword_offsets(text)
     if not hits:
         return []
     if "\r" in text and "\n" not in text:  # old Mac line ends: lines end in CR alone
         text = text.replace("\r", "\n")
-    lines = text.split("\n")
     # line number (0-based) of each hit
     hit_lines: list[int] = []
     line_no = 0
@@ -132,6 +133,11 @@ def notice_blocks(text: str) -> list[Block]:
         pos = h
         if not hit_lines or hit_lines[-1] != line_no:
             hit_lines.append(line_no)
+    if skip:
+        hit_lines = [n for n in hit_lines if not any(a <= n + 1 <= b for a, b in skip)]
+        if not hit_lines:
+            return []
+    lines = text.split("\n")
     blocks: list[Block] = []
     start = end = -1
     for ln in hit_lines:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import git
@@ -33,11 +34,11 @@ class FakeMatcher:
         return out
 
 
-def fake_notices(text: str) -> list[Evidence]:
+def fake_notices(text: str, skip: Sequence[tuple[int, int]] = ()) -> list[Evidence]:
     return [
         Evidence(Method.NOTICE, "MIT", i, i, 0.9, detail=line.strip())
         for i, line in enumerate(text.splitlines(), start=1)
-        if FAKE_NOTICE_MARK in line
+        if FAKE_NOTICE_MARK in line and not any(a <= i <= b for a, b in skip)
     ]
 
 
