@@ -20,7 +20,7 @@ from pathlib import Path
 
 from scanners.cache import BINARY, BINARY_DIGEST, SKIPPED, TEXT, Outcome, ScanCache, blob_id
 from scanners.model import Evidence, FileResult, ScanReport, ScanStats, Skipped
-from scanners.walk import Walk, walk
+from scanners.walk import Entry, Walk, walk
 
 DEFAULT_MAX_FILE_SIZE = 10 * 1000 * 1000
 SNIFF_BYTES = 8192
@@ -94,17 +94,21 @@ def detect_bytes(data: bytes) -> Outcome:
     return Outcome(TEXT, detect_text(text, prefiltered=True))
 
 
-# Set in the parent before forking so that workers share it copy-on-write.
+# Set in the parent before forking so that workers share them copy-on-write. A task is
+# only the index of an entry: on a 100k-file tree, a tuple per file would add ~8 MB to
+# the parent and so to every forked worker.
 _WORKER_CACHE: ScanCache | None = None
 _WORKER_ROOT = ""
+_WORKER_ENTRIES: Sequence[Entry] = ()
+_WORKER_MAX_SIZE = DEFAULT_MAX_FILE_SIZE
 
-_Task = tuple[int, str, int]  # (entry index, relative path, max size)
+_Task = int  # the index of an entry of _WORKER_ENTRIES
 _Done = tuple[int, str | None, Outcome, int, bool]  # (index, hash, outcome, bytes read, hit)
 
 
-def _process(task: _Task) -> _Done:
-    index, rel, max_size = task
-    path = os.path.join(_WORKER_ROOT, rel)
+def _process(index: _Task) -> _Done:
+    max_size = _WORKER_MAX_SIZE
+    path = os.path.join(_WORKER_ROOT, _WORKER_ENTRIES[index].path)
     try:
         # The walk saw a regular file; refuse anything else it may have become since
         # (a symlink out of the tree, a FIFO that would block).
@@ -215,7 +219,7 @@ def scan_listing(
     project's inventory cache is stored beside it). ``started`` is the perf-counter time
     the scan's duration counts from. ``beside`` is called once worker processes are
     running, if the scan uses any (see :func:`_run`)."""
-    global _WORKER_CACHE, _WORKER_ROOT
+    global _WORKER_CACHE, _WORKER_ROOT, _WORKER_ENTRIES, _WORKER_MAX_SIZE
     now_ns = time.time_ns()
     cache = (
         ScanCache.load(opts.cache_dir, listing.root)
@@ -240,10 +244,11 @@ def scan_listing(
                 digests[index] = digest
             hits += 1
         else:
-            tasks.append((index, entry.path, opts.max_file_size))
+            tasks.append(index)
 
     files_read = bytes_read = 0
     _WORKER_CACHE, _WORKER_ROOT = cache, str(listing.root)
+    _WORKER_ENTRIES, _WORKER_MAX_SIZE = entries, opts.max_file_size
     try:
         jobs = opts.jobs if opts.jobs is not None else (os.cpu_count() or 1)
         for index, got_digest, outcome, nbytes, hit in _run(tasks, jobs, beside):
@@ -259,6 +264,7 @@ def scan_listing(
                 cache.store(entry.path, entry.signature, got_digest, outcome, now_ns)
     finally:
         _WORKER_CACHE, _WORKER_ROOT = None, ""
+        _WORKER_ENTRIES, _WORKER_MAX_SIZE = (), DEFAULT_MAX_FILE_SIZE
     del tasks
 
     from scanners.reuse import load_reuse

@@ -230,12 +230,12 @@ _REAL_PROCESS = scanners.scan._process
 _IN_PARENT: list[str] = []
 
 
-def _dying_process(task: tuple[int, str, int]) -> Any:
-
-    if task[1] == "f07.py" and os.getpid() != _PARENT_PID:
+def _dying_process(task: int) -> Any:
+    path = scanners.scan._WORKER_ENTRIES[task].path
+    if path == "f07.py" and os.getpid() != _PARENT_PID:
         os._exit(3)  # a worker killed mid-scan
     if os.getpid() == _PARENT_PID:
-        _IN_PARENT.append(task[1])
+        _IN_PARENT.append(path)
     return _REAL_PROCESS(task)
 
 
