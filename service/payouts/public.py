@@ -11,10 +11,18 @@ from the journal alone, so that its totals are the journal's to the minor unit.
   billing handed over to the foundation's own account (``transfer_planned``, when the
   service's operator is not the foundation) and ``foundation_share`` what payout runs set
   aside for the infrastructure.
+
+:func:`ledger_page` cuts the four lists, in that order, into pages of entries for
+``GET /v1/commons/{id}/ledger``; the totals stay those of the whole ledger on every page.
+The ledger is computed whole for every page anyway (its totals need every posting), so a
+page is a slice; its cursor is a short fingerprint of the last entry's key (its section and
+its fields but the amount), which stays exact when entries are added before or after it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -34,14 +42,17 @@ from service.db.models import (
     PayoutLineStatus,
     PayoutRun,
 )
+from service.db.pagination import CursorError
 from service.ledger.journal import AccountKind
 from service.payouts.entries import FOUNDATION_SHARE, PAID, PAYOUT_KINDS
 
-__all__ = ["ANONYMOUS", "PublicLedger", "public_ledger"]
+__all__ = ["ANONYMOUS", "SECTIONS", "PublicLedger", "ledger_page", "public_ledger"]
 
 ANONYMOUS = "anonymous company"
 TO_FOUNDATION_KINDS = frozenset({"transfer_planned"})  # billing: pool -> foundation account
 UNREGISTERED = "unregistered company"
+SECTIONS = ("inflows", "adjustments", "foundation_share", "outflows")  # the order of pages
+CURSOR_PREFIX = "ledger."
 
 
 @dataclass
@@ -87,6 +98,50 @@ class PublicLedger:
                 {"currency": currency, **vars(t)} for currency, t in sorted(self.totals.items())
             ],
         }
+
+
+def _fingerprint(section: str, entry: dict[str, Any]) -> str:
+    """An entry's place, without its amount (which grows between pages): its section and
+    the other fields, which are unique within the section (the lists are aggregates)."""
+    key = [section, *(str(entry[name]) for name in sorted(entry) if name != "amount_minor")]
+    return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:16]
+
+
+def ledger_page(
+    ledger: PublicLedger, *, limit: int, cursor: str | None
+) -> tuple[PublicLedger, str | None]:
+    """The page of at most ``limit`` entries after the one ``cursor`` names (inflows, then
+    adjustments, the foundation share and outflows) with the whole ledger's totals, and
+    the cursor of the next page (None: the last). Raises :class:`CursorError` for a cursor
+    that names no entry of this ledger (any more)."""
+    entries = [(section, entry) for section in SECTIONS for entry in getattr(ledger, section)]
+    start = 0
+    if cursor:
+        marks = [_fingerprint(section, entry) for section, entry in entries]
+        mark = cursor.removeprefix(CURSOR_PREFIX)
+        if mark == cursor or mark not in marks:
+            raise CursorError(
+                f"not a cursor of this ledger: {cursor!r}; pass the 'next' value of the "
+                "previous page (if it was, the entry it followed is no longer listed, e.g. "
+                "a company chose to be anonymous: start again without a cursor)"
+            )
+        start = marks.index(mark) + 1
+    chosen = entries[start : start + limit]
+    lists: dict[str, list[dict[str, Any]]] = {section: [] for section in SECTIONS}
+    for section, entry in chosen:
+        lists[section].append(entry)
+    page = PublicLedger(
+        ledger.commons_id,
+        ledger.commons_name,
+        inflows=lists["inflows"],
+        adjustments=lists["adjustments"],
+        foundation_share=lists["foundation_share"],
+        outflows=lists["outflows"],
+        totals=ledger.totals,
+    )
+    more = start + limit < len(entries)
+    next_cursor = CURSOR_PREFIX + _fingerprint(*chosen[-1]) if more and chosen else None
+    return page, next_cursor
 
 
 def _kind_of(account: str) -> str:

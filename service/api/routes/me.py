@@ -20,7 +20,7 @@ from service.db.models import CompanyLedgerPreference, IdentityClaim
 from service.db.pagination import CursorError
 from service.payouts import claims as claims_store
 from service.payouts.signatures import SignatureUnavailableError
-from service.payouts.statements import statements_of
+from service.payouts.statements import statements_page
 from service.settings import Environment
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
@@ -144,8 +144,9 @@ class StatementPublic(BaseModel):
     )
 
 
-class StatementsPublic(BaseModel):
-    items: list[StatementPublic]
+class StatementsPage(PageOf[StatementPublic]):
+    """A page of your statements, newest period first, then by commons name and identity;
+    ``next`` is the cursor of the following page (null: the last)."""
 
 
 def _claim_public(claim: IdentityClaim, token: str | None = None) -> ClaimPublic:
@@ -285,12 +286,21 @@ async def put_payout_account(
     )
 
 
-@router.get("/me/statements", response_model=StatementsPublic, tags=["payouts"], responses=_AUTH)
-async def my_statements(principal: CommonerDep, session: SessionDep) -> StatementsPublic:
+@router.get("/me/statements", response_model=StatementsPage, tags=["payouts"], responses=_AUTH)
+async def my_statements(
+    principal: CommonerDep, session: SessionDep, page: PageParamsDep
+) -> StatementsPage:
     """Per period and commons: your score, the contributions that earned it, the amount
-    and its status (pending, paid, unclaimed, carried)."""
-    found = await statements_of(session, _commoner(principal))
-    return StatementsPublic(items=[StatementPublic(**vars_of(s)) for s in found])
+    and its status (pending, paid, unclaimed, carried); `next`: the following page."""
+    try:
+        found = await statements_page(
+            session, _commoner(principal), limit=page.limit, cursor=page.cursor
+        )
+    except CursorError as exc:
+        raise ApiError(422, "invalid_cursor", str(exc), "cursor") from None
+    return StatementsPage(
+        items=[StatementPublic(**vars_of(s)) for s in found.items], next=found.next_cursor
+    )
 
 
 def vars_of(statement: Any) -> dict[str, Any]:

@@ -210,11 +210,13 @@ async def test_runs_statements_and_public_ledger_end_to_end(
     bobs = (await client.get("/v1/me/statements", headers=bob.headers)).json()["items"]
     assert [s["identity"] for s in bobs] == ["bob@example.org"]
     stranger = await make_commoner(app, "Zed")
-    assert (await client.get("/v1/me/statements", headers=stranger.headers)).json() == {"items": []}
+    nothing = await client.get("/v1/me/statements", headers=stranger.headers)
+    assert nothing.json() == {"items": [], "next": None}
 
     public = await client.get(f"/v1/commons/{commons_id}/ledger")
     assert public.status_code == 200
     ledger = public.json()
+    assert ledger["next"] is None  # every entry fits the first page
     assert ledger["inflows"] == [
         {"company": "Acme Analytics GmbH", "currency": "EUR", "amount_minor": 79_000}
     ]
