@@ -1,6 +1,6 @@
 """Where the vendored licence texts live, and which licence id each one stands for.
 
-This is the only module that knows the layout of ``licences/data``. The detector
+The layout of ``licences/data`` is :mod:`licences.layout`'s. The detector
 (``scanners.matching``) compiles its templates from :func:`template_sources`; the
 catalog reads metadata from the same files.
 """
@@ -14,17 +14,18 @@ from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
-SPDX_DIR = DATA_DIR / "spdx"
-SPDX_XML_DIR = SPDX_DIR / "src"
-SPDX_EXCEPTION_XML_DIR = SPDX_XML_DIR / "exceptions"
-SPDX_TEXT_DIR = SPDX_DIR / "text"
-EQUIVALENT_WORDS = SPDX_DIR / "equivalentwords.txt"
-EXTRA_DIR = DATA_DIR / "extra"
-REFERENCES_PATH = DATA_DIR / "references.toml"  # catalog entries without a text
-
-SPDX_LIST_VERSION = "3.28.0"
-SPDX_LIST_COMMIT = "e4c1f27"
+from licences.layout import (
+    DATA_DIR,
+    EQUIVALENT_WORDS,
+    EXTRA_DIR,
+    REFERENCES_PATH,
+    SPDX_DIR,
+    SPDX_EXCEPTION_XML_DIR,
+    SPDX_LIST_COMMIT,
+    SPDX_LIST_VERSION,
+    SPDX_TEXT_DIR,
+    SPDX_XML_DIR,
+)
 
 # ScanCode rules (not licences) shipped in extra/, and the licence id each one
 # should be recognised as. PPL's "COPYFARLEFT PUBLIC LICENSE" variant is PPL; the
@@ -104,3 +105,26 @@ def iter_spdx_texts() -> Iterator[tuple[str, Path]]:
     """(id, path) of each plain SPDX text in ``spdx/text`` (the file name is the id)."""
     for p in sorted(SPDX_TEXT_DIR.glob("*.txt")):
         yield p.stem, p
+
+
+# Public names, with those re-exported from their import-light home.
+__all__ = [
+    "DATA_DIR",
+    "EQUIVALENT_WORDS",
+    "EXTRA_DIR",
+    "REFERENCES_PATH",
+    "RULE_IDS",
+    "SPDX_DIR",
+    "SPDX_EXCEPTION_XML_DIR",
+    "SPDX_LIST_COMMIT",
+    "SPDX_LIST_VERSION",
+    "SPDX_TEXT_DIR",
+    "SPDX_XML_DIR",
+    "SourceKind",
+    "TemplateSource",
+    "extra_licence_id",
+    "extra_text",
+    "iter_spdx_texts",
+    "split_front_matter",
+    "template_sources",
+]

@@ -21,18 +21,23 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scanners.cache_files import (
+    CACHE_FORMAT,
+    RACY_NS,
+    PlainUnpickler,
+    cache_file,
+    default_cache_dir,
+    version_key,
+    write_atomically,
+)
 from scanners.model import Evidence, Method
 
-CACHE_FORMAT = 1
-RACY_NS = 2_000_000_000
 DAY = 86_400
 MAX_UNUSED_DAYS = 30  # a root's cache file unused this long is deleted by the next save
-ENV_CACHE_DIR = "COPYFAIR_CACHE_DIR"
 
 # An outcome: ("text", evidence...) | ("binary",) | ("skipped", reason). Plain tuples
 # of Evidence objects in memory; converted to tuples of primitives on disk.
@@ -54,30 +59,6 @@ class Outcome:
 
 
 Signature = tuple[int, int, int, int]
-
-
-class PlainUnpickler(pickle.Unpickler):
-    """Loads builtin containers and scalars only."""
-
-    def find_class(self, module: str, name: str) -> object:
-        raise pickle.UnpicklingError(f"refusing {module}.{name} in a cache file")
-
-
-def write_atomically(file: Path, data: object) -> None:
-    """Pickle ``data`` to ``file`` through a temporary file beside it (``.scan-*.tmp``,
-    removed on failure, pruned when left behind): readers see the old file or the new
-    one. Raises ``OSError`` when it cannot be written."""
-    import tempfile
-
-    file.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".scan-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, file)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 EvidenceRow = tuple[str, str, int, int, float, str | None, str | None, str | None]
@@ -102,51 +83,11 @@ def evidence_from_row(row: EvidenceRow) -> Evidence:
     return Evidence(Method(m), lic, s, e, sc, expression=x, detail=d, source_path=sp)
 
 
-def default_cache_dir() -> Path:
-    """``$COPYFAIR_CACHE_DIR``, else ``$XDG_CACHE_HOME/copyfair``, else ``~/.cache/copyfair``."""
-    env = os.environ.get(ENV_CACHE_DIR)
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "copyfair"
-
-
 def blob_id(data: bytes) -> str:
     """The git blob id of ``data`` (what ``git hash-object`` prints)."""
     h = hashlib.sha1(b"blob %d\0" % len(data), usedforsecurity=False)
     h.update(data)
     return h.hexdigest()
-
-
-def _own_modules() -> list[tuple[str, int, int]]:
-    here = Path(__file__).resolve().parent
-    out: list[tuple[str, int, int]] = []
-    for package in (here, here.parent / "licences"):
-        for dirpath, dirnames, filenames in os.walk(package):
-            dirnames[:] = [d for d in dirnames if d not in ("data", "__pycache__")]
-            for name in filenames:
-                if name.endswith(".py"):
-                    st = os.stat(os.path.join(dirpath, name))
-                    out.append((os.path.join(dirpath, name), st.st_size, st.st_mtime_ns))
-    return sorted(out)
-
-
-def cache_file(cache_dir: Path, root: Path) -> Path:
-    """The scan cache file of ``root`` in ``cache_dir``."""
-    name = hashlib.sha256(os.fsencode(root)).hexdigest()[:32]
-    return cache_dir / f"scan-{name}.pickle"
-
-
-def version_key() -> str:
-    """Changes whenever cached outcomes may no longer be what a scan would give."""
-    from licences.sources import DATA_DIR, SPDX_LIST_VERSION
-    from scanners.detect import DETECTOR_VERSION
-
-    parts: list[object] = [CACHE_FORMAT, DETECTOR_VERSION, SPDX_LIST_VERSION, sys.version_info[:2]]
-    parts += _own_modules()
-    for d in sorted(DATA_DIR.iterdir()) if DATA_DIR.is_dir() else []:
-        parts.append((d.name, d.stat().st_mtime_ns))
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def _to_rows(outcome: Outcome) -> tuple[object, ...]:
@@ -301,3 +242,28 @@ def _prune(cache_dir: Path, keep: str) -> None:
                     os.unlink(de.path)
     except OSError:
         pass
+
+
+# Public names, with those re-exported from their import-light home.
+__all__ = [
+    "BINARY",
+    "BINARY_DIGEST",
+    "CACHE_FORMAT",
+    "DAY",
+    "EvidenceRow",
+    "MAX_UNUSED_DAYS",
+    "Outcome",
+    "PlainUnpickler",
+    "RACY_NS",
+    "SKIPPED",
+    "ScanCache",
+    "Signature",
+    "TEXT",
+    "blob_id",
+    "cache_file",
+    "default_cache_dir",
+    "evidence_from_row",
+    "evidence_row",
+    "version_key",
+    "write_atomically",
+]

@@ -21,11 +21,12 @@ from typing import Any
 
 import ahocorasick
 
+from scanners.cache_files import DETECTOR_VERSION as DETECTOR_VERSION  # re-exported
 from scanners.model import Evidence, Method
 from scanners.tags import TAG_KEY, find_spdx_tags
 
-# Bumped whenever detection output may change for the same input; part of the cache key.
-DETECTOR_VERSION = "2"
+# DETECTOR_VERSION: bump it (in scanners.cache_files, the cache key's home) whenever
+# detection output may change for the same input.
 
 # Lower-case keywords; a text containing none of them yields no evidence.
 KEYWORDS: tuple[str, ...] = (

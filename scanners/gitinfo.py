@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from scanners.errors import TargetError
+from scanners.walk import in_git_tree as in_git_tree  # re-exported (its home: the walk)
 
 # Passed to every git command (git >= 2.31 reads configuration from the environment).
 _SAFE_ENV = {
@@ -86,28 +87,6 @@ def _remote_url(repo) -> str | None:  # type: ignore[no-untyped-def]
     return strip_credentials(str(urls[0])) if urls else None
 
 
-def in_git_tree(start: Path) -> bool:
-    """Whether ``start`` (a directory) may be in a git repository: a ``.git`` in it or a
-    parent, below any ``GIT_CEILING_DIRECTORIES`` (as git itself searches), or a bare
-    repository, or ``GIT_DIR`` set. A cheap check: GitPython (slow to import) is only
-    needed when this says yes."""
-    if os.environ.get("GIT_DIR"):
-        return True
-    if (start / "HEAD").is_file() and (start / "objects").is_dir():
-        return True  # a bare repository (or a .git directory itself)
-    ceilings = {
-        os.path.realpath(c)
-        for c in os.environ.get("GIT_CEILING_DIRECTORIES", "").split(os.pathsep)
-        if c and os.path.isabs(c)
-    }
-    here = os.path.realpath(start)
-    while True:
-        if os.path.exists(os.path.join(here, ".git")):
-            return True
-        parent = os.path.dirname(here)
-        if parent == here or parent in ceilings:
-            return False
-        here = parent
 
 
 def git_info(path: str | os.PathLike[str]) -> GitInfo | None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scanners.cache import RACY_NS, PlainUnpickler, write_atomically
+from scanners.cache import PlainUnpickler, write_atomically
 from scanners.gitinfo import GitInfo
 from scanners.model import FileResult, ScanReport, Skipped
 from scanners.walk import Walk
@@ -291,7 +291,6 @@ def _licensed_by_files(component: Component, by_path: Mapping[str, FileResult]) 
 
 # --- the inventory cache ----------------------------------------------------------------
 
-INVENTORY_FORMAT = 1
 _Built = tuple[tuple["Component", ...], dict[str, str], tuple[Skipped, ...]]
 
 
@@ -318,25 +317,13 @@ class InventoryCache:
         scanning so that a cold inventory can be read while the tree is scanned."""
         if cache_dir is None:
             return None
-        import hashlib
+        from scanners.tree_key import beside, tree_key
 
-        from scanners.cache import cache_file, version_key
-
-        scan_file = cache_file(cache_dir, listing.root)
-        key = version_key()
-
-        if any(e.mtime_ns >= now_ns - RACY_NS for e in listing.entries):
+        found = tree_key(cache_dir, listing, hub_cache, now_ns)
+        if found is None:
             return None
-        h = hashlib.sha256(f"{INVENTORY_FORMAT}\0{key}\0{listing.root}\0".encode())
-        h.update(os.fsencode(os.fspath(hub_cache)) if hub_cache is not None else b"-")
-        for e in listing.entries:  # one small string at a time: no list of 100k+ alive
-            h.update(
-                f"\0{e.path}\0{e.size}\0{e.mtime_ns}\0{e.ino}\0{e.ctime_ns}".encode(
-                    errors="surrogateescape"  # a file name that is not UTF-8
-                )
-            )
-        stem = scan_file.name.removesuffix(".pickle")
-        return cls(scan_file.with_name(f"{stem}-inventory.pickle"), h.hexdigest())
+        scan_file, key = found
+        return cls(beside(scan_file, "inventory"), key)
 
     def sibling(self, name: str) -> Path:
         """A file beside this one for another stage's results on the same tree (e.g.

@@ -35,12 +35,15 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
-from scanners.cache import PlainUnpickler, write_atomically
-from scanners.model import ScanStats
-from scanners.walk import Walk
+from scanners.cache_files import PlainUnpickler, write_atomically
+from scanners.tree_key import beside, tree_key
+
+if TYPE_CHECKING:
+    from scanners.model import ScanStats
+    from scanners.walk import Walk
 
 REPORT_FORMAT = 1
 # A duration no real scan reports, rendered once to find where the duration goes.
@@ -48,9 +51,9 @@ PLACEHOLDER_SECONDS = 86_399_357.125
 _DATA_SUBDIRS = ("terms", "extra")
 
 
-@dataclass(frozen=True)
-class ReportCache:
-    """Where the rendered report of one tree, format and set of inputs is stored."""
+class ReportCache(NamedTuple):
+    """Where the rendered report of one tree, format and set of inputs is stored.
+    (Import-light, as the whole module: a warm rescan replays with it alone.)"""
 
     file: Path
     key: str
@@ -70,21 +73,21 @@ class ReportCache:
         format), or None: no cache directory, a git work tree, or a racily modified file.
         ``inputs`` must have a stable ``repr`` that changes with anything else the
         report depends on."""
-        from scanners.gitinfo import in_git_tree
-        from scanners.project import InventoryCache
+        from scanners.walk import in_git_tree
 
         if cache_dir is None or listing.git or in_git_tree(listing.root):
             return None
         now = time.time_ns() if now_ns is None else now_ns
-        tree = InventoryCache.before_scan(cache_dir, listing, hub_cache, now)
+        tree = tree_key(cache_dir, listing, hub_cache, now)
         if tree is None:
             return None
-        h = hashlib.sha256(f"{REPORT_FORMAT}\0{tree.key}\0{name}\0".encode())
+        scan_file, key = tree
+        h = hashlib.sha256(f"{REPORT_FORMAT}\0{key}\0{name}\0".encode())
         h.update(repr((listing.skipped, listing.symlinks, listing.notes)).encode())
         h.update(repr(_data_signature()).encode())
         h.update(repr(tuple(inputs)).encode())
         safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
-        return cls(tree.sibling(f"report-{safe}"), h.hexdigest())
+        return cls(beside(scan_file, f"report-{safe}"), h.hexdigest())
 
     def load(self) -> tuple[str, ...] | None:
         """The stored parts of the report (join them with the duration), or None."""
@@ -126,6 +129,8 @@ def transient(reasons: Iterable[str]) -> bool:
 def replay_stats(stats: ScanStats, listing: Walk, max_file_size: int) -> ScanStats:
     """The statistics of a replay of a report on ``listing``: nothing read, every file
     not skipped for its size from the cache, the duration a placeholder."""
+    from dataclasses import replace
+
     too_large = sum(1 for e in listing.entries if e.size > max_file_size)
     return replace(
         stats,
@@ -160,7 +165,7 @@ def _data_signature() -> tuple[tuple[str, int, int], ...]:
     """The stat of the licence data besides the texts (terms, catalog, categories):
     the obligations depend on it, and editing a file in place does not change the data
     directory's own time (which the scan cache's key covers)."""
-    from licences.sources import DATA_DIR
+    from licences.layout import DATA_DIR
 
     out: list[tuple[str, int, int]] = []
     for folder in (DATA_DIR, *(DATA_DIR / d for d in _DATA_SUBDIRS)):

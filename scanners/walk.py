@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from scanners.errors import TargetError
-from scanners.model import Skipped
+
+if TYPE_CHECKING:
+    from scanners.model import Skipped
+
+# Import-light (no dataclasses, no subprocess until git is needed): a warm rescan walks
+# the tree with this module alone (service.cli.replay).
 
 VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "_darcs", "CVS"})
 
@@ -46,14 +49,19 @@ class Entry(NamedTuple):
         return (self.size, self.mtime_ns, self.ino, self.ctime_ns)
 
 
-@dataclass(frozen=True)
-class Walk:
+class Walk(NamedTuple):
     root: Path  # the resolved directory every ``Entry.path`` is relative to
     entries: tuple[Entry, ...]  # sorted by path
     skipped: tuple[Skipped, ...]
     symlinks: int = 0  # symlinks inside the tree, not followed
     git: bool = False  # listed by git rather than by walking the directory
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()
+
+
+def _skipped(path: str, reason: str) -> Skipped:
+    from scanners.model import Skipped
+
+    return Skipped(path, reason)
 
 
 def resolve_target(target: str | os.PathLike[str]) -> tuple[Path, str | None]:
@@ -96,9 +104,11 @@ class _Collector:
     def symlink(self, rel: str, abs_path: str) -> None:
         target = os.path.realpath(abs_path)
         if not _inside(self.root, target):
-            self.skipped.append(Skipped(rel, "symlink to a target outside the tree (not followed)"))
+            self.skipped.append(
+                _skipped(rel, "symlink to a target outside the tree (not followed)")
+            )
         elif not os.path.exists(target):
-            self.skipped.append(Skipped(rel, "broken symlink"))
+            self.skipped.append(_skipped(rel, "broken symlink"))
         else:
             self.symlinks += 1
 
@@ -107,10 +117,10 @@ class _Collector:
             try:
                 st = os.lstat(abs_path)
             except FileNotFoundError:
-                self.skipped.append(Skipped(rel, "listed by git but missing from the work tree"))
+                self.skipped.append(_skipped(rel, "listed by git but missing from the work tree"))
                 return
             except OSError as exc:
-                self.skipped.append(Skipped(rel, f"cannot stat: {exc.strerror}"))
+                self.skipped.append(_skipped(rel, f"cannot stat: {exc.strerror}"))
                 return
         mode = st.st_mode
         if stat.S_ISREG(mode):
@@ -118,9 +128,9 @@ class _Collector:
         elif stat.S_ISLNK(mode):
             self.symlink(rel, abs_path)
         elif stat.S_ISDIR(mode):
-            self.skipped.append(Skipped(rel, "git submodule (not scanned)"))
+            self.skipped.append(_skipped(rel, "git submodule (not scanned)"))
         else:
-            self.skipped.append(Skipped(rel, "not a regular file"))
+            self.skipped.append(_skipped(rel, "not a regular file"))
 
     def result(self, *, git: bool, notes: tuple[str, ...] = ()) -> Walk:
         self.entries.sort(key=lambda e: e.path)
@@ -131,14 +141,38 @@ class _Collector:
 def _in_git_work_tree(root: Path) -> bool:
     # As git searches (GIT_CEILING_DIRECTORIES honoured): below a ceiling, git would
     # refuse to list the files, and a plain walk is what the scan falls back to anyway.
-    from scanners.gitinfo import in_git_tree
-
     return in_git_tree(root)
+
+
+def in_git_tree(start: Path) -> bool:
+    """Whether ``start`` (a directory) may be in a git repository: a ``.git`` in it or a
+    parent, below any ``GIT_CEILING_DIRECTORIES`` (as git itself searches), or a bare
+    repository, or ``GIT_DIR`` set. A cheap check: GitPython (slow to import) is only
+    needed when this says yes."""
+    if os.environ.get("GIT_DIR"):
+        return True
+    if (start / "HEAD").is_file() and (start / "objects").is_dir():
+        return True  # a bare repository (or a .git directory itself)
+    ceilings = {
+        os.path.realpath(c)
+        for c in os.environ.get("GIT_CEILING_DIRECTORIES", "").split(os.pathsep)
+        if c and os.path.isabs(c)
+    }
+    here = os.path.realpath(start)
+    while True:
+        if os.path.exists(os.path.join(here, ".git")):
+            return True
+        parent = os.path.dirname(here)
+        if parent == here or parent in ceilings:
+            return False
+        here = parent
 
 
 def git_ls_files(root: Path, *, all_files: bool) -> list[str]:
     """Paths git lists under ``root``, relative to it. Raises OSError or
     CalledProcessError when git is missing or refuses."""
+    import subprocess
+
     # core.fsmonitor would run a command named by the (untrusted) repository config.
     cmd = ["git", "-c", "core.fsmonitor=false", "-c", "core.quotepath=off", "ls-files", "-z"]
     cmd += ["--cached", "--others", "--exclude-standard"] if all_files else ["--cached"]
@@ -166,7 +200,7 @@ def _walk_plain(root: Path, notes: tuple[str, ...] = ()) -> Walk:
             with os.scandir(dir_abs) as it:
                 items = list(it)
         except OSError as exc:
-            col.skipped.append(Skipped(dir_rel or ".", f"cannot list directory: {exc.strerror}"))
+            col.skipped.append(_skipped(dir_rel or ".", f"cannot list directory: {exc.strerror}"))
             continue
         prefix = f"{dir_rel}/" if dir_rel else ""
         for de in items:
@@ -185,7 +219,7 @@ def _walk_plain(root: Path, notes: tuple[str, ...] = ()) -> Walk:
                     else:
                         col.add(rel, de.path, st)
             except OSError as exc:
-                col.skipped.append(Skipped(rel, f"cannot stat: {exc.strerror}"))
+                col.skipped.append(_skipped(rel, f"cannot stat: {exc.strerror}"))
     return col.result(git=False, notes=notes)
 
 
@@ -198,6 +232,8 @@ def walk(target: str | os.PathLike[str], *, all_files: bool = False) -> Walk:
         col.add(single, str(root / single))
         return col.result(git=False)
     if _in_git_work_tree(root):
+        import subprocess
+
         try:
             paths = git_ls_files(root, all_files=all_files)
         except (OSError, subprocess.CalledProcessError) as exc:

@@ -1,4 +1,4 @@
-"""The ``copyfair`` command line.
+"""The ``copyfair`` command group (click).
 
 Each command lives in its own module under ``service.cli`` and is registered here by name.
 Modules are imported only when their command runs (or help lists them), so that a

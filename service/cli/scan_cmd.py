@@ -75,14 +75,9 @@ def _size_option(ctx: click.Context, param: click.Parameter, value: str) -> int:
 
 def default_hub_cache() -> Path | None:
     """The local Hugging Face hub cache, where cards of downloaded datasets are."""
-    import os
+    from service.cli.replay import default_hub_cache as hub
 
-    for value in (os.environ.get("HF_HUB_CACHE"),):
-        if value:
-            return Path(value)
-    home = os.environ.get("HF_HOME")
-    path = Path(home) / "hub" if home else Path.home() / ".cache" / "huggingface" / "hub"
-    return path if path.is_dir() else None
+    return hub()
 
 
 def _period_option(ctx: click.Context, param: click.Parameter, value: str | None) -> Period | None:
@@ -374,22 +369,16 @@ def write_output(rendered: str, output: str | None) -> None:
         sys.exit(EXIT_INPUT_ERROR)
 
 
-# How each format that can be replayed (scanners.report_cache) writes the scan duration;
-# the others are rendered each time (SPDX stamps its creation time).
-_SECONDS_TEXT: dict[str, Callable[[float], str]] = {
-    "json": lambda s: repr(round(s, 3)),
-    "text": lambda s: f"{s:.2f}",
-}
-
-
 def _replayable(
     output_format: str, rev: str | None, no_cache: bool, url: str | None, policy: Policy
 ) -> bool:
     """Whether this scan's rendered report may come from the report cache: a cached
     scan of the work tree, in json or text, with nothing else done with the report (no
     upload, no policy to check)."""
+    from service.cli.replay import SECONDS_TEXT
+
     return (
-        output_format in _SECONDS_TEXT
+        output_format in SECONDS_TEXT
         and rev is None
         and not no_cache
         and url is None
@@ -415,21 +404,19 @@ def scan_rendered(
     import dataclasses
     import time
 
-    from scanners.cache import default_cache_dir
-    from scanners.report_cache import ReportCache, join_parts, replay_stats, split_at, transient
+    from scanners.report_cache import replay_stats, split_at, transient
     from scanners.walk import walk
+    from service.cli.replay import SECONDS_TEXT, replay_from, report_cache_of, take_walk
 
     started = time.perf_counter()
-    listing = walk(path, all_files=all_files)
-    seconds_text = _SECONDS_TEXT[output_format]
-    inputs = _report_inputs(path, show_skipped, all_files, max_file_size, asked)
-    directory = Path(cache_dir) if cache_dir else default_cache_dir()
-    hub = default_hub_cache()
-    stored = ReportCache.for_listing(directory, listing, hub, inputs, name=output_format)
-    if stored is not None:
-        parts = stored.load()
-        if parts is not None:
-            return join_parts(parts, time.perf_counter() - started, seconds_text)
+    listing = take_walk(path, all_files) or walk(path, all_files=all_files)
+    seconds_text = SECONDS_TEXT[output_format]
+    stored = report_cache_of(
+        path, listing, output_format, show_skipped, all_files, max_file_size, cache_dir, asked
+    )
+    rendered = replay_from(stored, output_format, started)
+    if rendered is not None:
+        return rendered
     from service.formats.interface import OutputFormat, get_format
 
     request = None if asked is None else obligations_request(*asked)
@@ -455,43 +442,6 @@ def scan_rendered(
         if parts is not None:
             stored.save(parts)
     return renderer.render(report, show_skipped=show_skipped)
-
-
-def _report_inputs(
-    path: str,
-    show_skipped: bool,
-    all_files: bool,
-    max_file_size: int,
-    asked: tuple[str | None, Period | None, date] | None,
-) -> tuple[object, ...]:
-    """What the rendered report depends on besides the tree and copyfair's scanner
-    (:class:`scanners.report_cache.ReportCache` covers those): the target as given, the
-    options, the obligations asked for (the period, the reference day, an explicit
-    profile file with its stat), and the stat of the modules that compute and render
-    the report outside ``scanners`` and ``licences``."""
-    import os
-
-    import service.formats
-
-    def signature(file: Path) -> tuple[str, int, int, int, int] | None:
-        try:
-            st = os.stat(file)
-        except OSError:
-            return None
-        return (str(file), st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
-
-    formats_dir = Path(service.formats.__file__).parent
-    modules = [Path(__file__), *sorted(formats_dir.glob("*.py"))]
-    profile = asked[0] if asked is not None else None
-    return (
-        path,
-        show_skipped,
-        all_files,
-        max_file_size,
-        repr(asked),
-        signature(Path(profile)) if profile is not None else None,
-        tuple(signature(m) for m in modules),
-    )
 
 
 def _send_report(report: ProjectReport, url: str, token: str, period: Period | None) -> None:
@@ -536,7 +486,7 @@ def scan_path(
     (for SPDX) while they are still there (a revision's files are deleted afterwards);
     ``obligations``: compute them, likewise while the files are there (exits 2 on an
     invalid profile)."""
-    from scanners.cache import default_cache_dir
+    from scanners.cache_files import default_cache_dir
     from scanners.project import scan_project, with_checksums
     from scanners.scan import ScanOptions
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import scanners.cache
+import scanners.cache_files
 from scanners.cache import BINARY, SKIPPED, TEXT, Outcome, ScanCache, blob_id, default_cache_dir
 from scanners.model import Evidence, Method
 from scanners.scan import ScanOptions, scan_tree
@@ -95,7 +96,7 @@ def test_a_new_version_invalidates_the_cache(
     tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     scan_tree(tree, _opts(tmp_path))
-    monkeypatch.setattr(scanners.cache, "CACHE_FORMAT", 999)
+    monkeypatch.setattr(scanners.cache_files, "CACHE_FORMAT", 999)
     assert scan_tree(tree, _opts(tmp_path)).stats.files_read == 5
 
 

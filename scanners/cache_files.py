@@ -1,0 +1,82 @@
+"""The cache's files and keys: where cache files live, what invalidates them, and how they
+are read and written (plain data only). Import-light on purpose (no dataclasses, no
+detector): a warm rescan replays its report with this alone (:mod:`service.cli.replay`);
+:mod:`scanners.cache` holds the scan cache itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from pathlib import Path
+
+CACHE_FORMAT = 1
+# Bumped whenever detection output may change for the same input; part of the cache key.
+DETECTOR_VERSION = "2"
+RACY_NS = 2_000_000_000
+ENV_CACHE_DIR = "COPYFAIR_CACHE_DIR"
+
+
+class PlainUnpickler(pickle.Unpickler):
+    """Loads builtin containers and scalars only."""
+
+    def find_class(self, module: str, name: str) -> object:
+        raise pickle.UnpicklingError(f"refusing {module}.{name} in a cache file")
+
+
+def write_atomically(file: Path, data: object) -> None:
+    """Pickle ``data`` to ``file`` through a temporary file beside it (``.scan-*.tmp``,
+    removed on failure, pruned when left behind): readers see the old file or the new
+    one. Raises ``OSError`` when it cannot be written."""
+    import tempfile
+
+    file.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".scan-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, file)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def default_cache_dir() -> Path:
+    """``$COPYFAIR_CACHE_DIR``, else ``$XDG_CACHE_HOME/copyfair``, else ``~/.cache/copyfair``."""
+    env = os.environ.get(ENV_CACHE_DIR)
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "copyfair"
+
+
+def _own_modules() -> list[tuple[str, int, int]]:
+    here = Path(__file__).resolve().parent
+    out: list[tuple[str, int, int]] = []
+    for package in (here, here.parent / "licences"):
+        for dirpath, dirnames, filenames in os.walk(package):
+            dirnames[:] = [d for d in dirnames if d not in ("data", "__pycache__")]
+            for name in filenames:
+                if name.endswith(".py"):
+                    st = os.stat(os.path.join(dirpath, name))
+                    out.append((os.path.join(dirpath, name), st.st_size, st.st_mtime_ns))
+    return sorted(out)
+
+
+def cache_file(cache_dir: Path, root: Path) -> Path:
+    """The scan cache file of ``root`` in ``cache_dir``."""
+    name = hashlib.sha256(os.fsencode(root)).hexdigest()[:32]
+    return cache_dir / f"scan-{name}.pickle"
+
+
+def version_key() -> str:
+    """Changes whenever cached outcomes may no longer be what a scan would give."""
+    from licences.layout import DATA_DIR, SPDX_LIST_VERSION
+
+    parts: list[object] = [CACHE_FORMAT, DETECTOR_VERSION, SPDX_LIST_VERSION, sys.version_info[:2]]
+    parts += _own_modules()
+    for d in sorted(DATA_DIR.iterdir()) if DATA_DIR.is_dir() else []:
+        parts.append((d.name, d.stat().st_mtime_ns))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
