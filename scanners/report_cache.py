@@ -15,8 +15,16 @@ beside the scan cache of the tree, under a key that covers every input of the re
   options, the obligations request (period, reference date, profile file and its stat),
   the stat of the rendering modules.
 
-Only plain directories use it: in a git work tree the report carries git facts (commit,
-branch, dirty state, history) that change without any file's stat changing. A tree with a
+In a git work tree the report also carries git facts (commit, branch, remote URL, dirty
+state) and usage signals from the history, which change without any work-tree file's stat
+changing. There the key adds what they depend on, read from the repository's own files
+without running git (:func:`git_state`): the content of ``HEAD``, and the stat of the ref it
+names, ``packed-refs``, the index, ``config`` and ``shallow``. Only a target at the top of
+an ordinary repository (``.git`` a directory there; no ``GIT_DIR``-style variables) is
+stored: below the top, the dirty state covers files outside the scanned tree; a linked
+work tree or submodule keeps its state elsewhere. A ``git status`` may rewrite the index
+(refreshing its stat cache) right after a scan, so the first rescan after that can be a
+miss; the next one replays. A tree with a
 file modified within :data:`scanners.cache.RACY_NS` of the scan is not stored (its
 signature could hide a later change), nor a report with a problem a rescan may not meet
 again (:func:`transient`: a file that could not be read). Like the other caches it holds
@@ -70,13 +78,21 @@ class ReportCache(NamedTuple):
         now_ns: int | None = None,
     ) -> ReportCache | None:
         """The report cache of ``listing``'s tree for the report called ``name`` (e.g. the
-        format), or None: no cache directory, a git work tree, or a racily modified file.
+        format), or None: no cache directory, a git work tree whose state cannot be keyed
+        (:func:`git_state`), or a racily modified file.
         ``inputs`` must have a stable ``repr`` that changes with anything else the
         report depends on."""
         from scanners.walk import in_git_tree
 
-        if cache_dir is None or listing.git or in_git_tree(listing.root):
+        if cache_dir is None:
             return None
+        git: tuple[object, ...] | None = None
+        if listing.git:
+            git = git_state(listing.root)
+            if git is None:
+                return None
+        elif in_git_tree(listing.root):
+            return None  # a plain walk inside a repository: its git facts are not keyed
         now = time.time_ns() if now_ns is None else now_ns
         tree = tree_key(cache_dir, listing, hub_cache, now)
         if tree is None:
@@ -85,6 +101,7 @@ class ReportCache(NamedTuple):
         h = hashlib.sha256(f"{REPORT_FORMAT}\0{key}\0{name}\0".encode())
         h.update(repr((listing.skipped, listing.symlinks, listing.notes)).encode())
         h.update(repr(_data_signature()).encode())
+        h.update(repr(git).encode())
         h.update(repr(tuple(inputs)).encode())
         safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
         return cls(beside(scan_file, f"report-{safe}"), h.hexdigest())
@@ -112,6 +129,47 @@ class ReportCache(NamedTuple):
             write_atomically(self.file, {"key": self.key, "parts": parts})
         except OSError:
             pass  # a cache we cannot write only costs time
+
+
+_DECLARED = ("copyfair.toml", "COPYFAIR.toml", "pyproject.toml")
+_GIT_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR")
+
+
+def git_state(top: Path) -> tuple[object, ...] | None:
+    """What the git facts and history of a scan of the work tree ``top`` depend on, read
+    from the repository's files: the content of ``HEAD`` and the stat signature of the ref
+    it names, ``packed-refs``, ``index``, ``config`` (the remote URL) and ``shallow`` (a
+    deepened clone has more history under the same commit), and of the profile and policy
+    files at ``top``, tracked or not. None when ``top`` is not the
+    top of an ordinary repository (``.git`` not a directory there) or git is pointed
+    elsewhere by the environment."""
+    if any(os.environ.get(v) for v in _GIT_ENV):
+        return None
+    git_dir = top / ".git"
+    try:
+        if not git_dir.is_dir():
+            return None
+        head = (git_dir / "HEAD").read_bytes()
+    except OSError:
+        return None
+    files = ["packed-refs", "index", "config", "shallow"]
+    if head.startswith(b"ref: "):
+        ref = head[5:].strip().decode(errors="surrogateescape")
+        if ".." in ref.split("/"):
+            return None
+        files.append(ref)
+    # Read from the work tree whether git tracks them or not (the entity profile, the
+    # policy): an untracked one is not in the listing, so its stat is keyed here.
+    declared = tuple((name, _stat(top / name)) for name in _DECLARED)
+    return (head, tuple((name, _stat(git_dir / name)) for name in files), declared)
+
+
+def _stat(path: Path) -> tuple[int, int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
 # Problems that a rescan of the same stat signatures may not meet again (a permission

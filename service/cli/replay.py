@@ -5,8 +5,9 @@ before (:mod:`scanners.report_cache`). Most of such a run used to be start-up: i
 click and the scan command costs more than walking a 2,000-file tree. So
 :func:`service.cli.main` first offers a ``scan`` to :func:`try_replay`, which understands
 only the options that a replayable scan may have, walks the tree, and prints the stored
-report when its key matches. Anything else (another option, an unreadable target, a git
-work tree, a miss) returns None and the full command runs as usual, reusing the walk.
+report when its key matches. Anything else (another option, an unreadable target, a tree
+the report cache does not key, a miss) returns None and the full command runs as usual,
+reusing the walk.
 
 It cannot answer wrongly: the cache key covers every input of the report (the tree, the
 options, copyfair's own code and data; :func:`report_inputs`), computed here by the same
@@ -149,8 +150,6 @@ def try_replay(args: Sequence[str]) -> int | None:
     except TargetError:
         return None  # the full command says what is wrong
     _remember(parsed.path, parsed.all_files, listing)
-    if listing.git:
-        return None
     from datetime import date
 
     asked = (None, None, date.today()) if parsed.output_format == "json" else None

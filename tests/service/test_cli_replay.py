@@ -156,17 +156,84 @@ def test_other_options_run_the_full_command(
     assert calls.count == 2
 
 
-def test_a_git_work_tree_is_never_replayed(
+def _repository(tree: Path) -> git.Repo:
+    repo = git.Repo.init(tree)
+    with repo.config_writer() as config:
+        config.set_value("user", "name", "Ada")
+        config.set_value("user", "email", "ada@example.org")
+    repo.index.add(["LICENSE", "src/peer.py", "src/dual.py"])
+    repo.index.commit("one")
+    return repo
+
+
+def _settled(monkeypatch: pytest.MonkeyPatch, calls: _Calls, args: tuple[str, ...]) -> int:
+    """Run ``args`` until a run is replayed (a git status may refresh the index once after
+    a scan, which makes the next rescan a miss); the full runs it took."""
+    before = calls.count
+    for _ in range(3):
+        runs = calls.count
+        _console(monkeypatch, *args)
+        if calls.count == runs:
+            return calls.count - before
+    raise AssertionError("never replayed")
+
+
+def _git_facts(out: str) -> dict[str, object]:
+    facts = json.loads(out)["git"]
+    assert isinstance(facts, dict)
+    return facts
+
+
+def test_a_git_work_tree_is_replayed_until_its_state_changes(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = _repository(tree)
+    calls = _Calls(monkeypatch)
+    args = _args(tree, tmp_path)
+    assert _settled(monkeypatch, calls, args) >= 1
+    out = capsys.readouterr().out  # the reports of every run, one after the other
+    last = out[out.rindex('{\n  "schema_version"') :]
+    assert _git_facts(last)["commit"] == repo.head.commit.hexsha
+
+    write(tree, "NOTICE", "more\n")  # a new commit, no tracked file's stat changed
+    backdate(tree)
+    repo.index.add(["NOTICE"])
+    second = repo.index.commit("two").hexsha
+    capsys.readouterr()
+    runs = calls.count
+    _console(monkeypatch, *args)
+    assert calls.count == runs + 1  # a miss
+    assert _git_facts(capsys.readouterr().out)["commit"] == second
+
+    with repo.config_writer() as config:  # the remote URL lives in .git/config
+        config.set_value('remote "origin"', "url", "https://example.org/peer.git")
+    _console(monkeypatch, *args)
+    assert _git_facts(capsys.readouterr().out)["remote_url"] == "https://example.org/peer.git"
+    assert calls.count == runs + 2
+
+
+def test_an_untracked_policy_in_a_git_work_tree_is_enforced(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _repository(tree)
+    calls = _Calls(monkeypatch)
+    _settled(monkeypatch, calls, _args(tree, tmp_path))
+    write(tree, "copyfair.toml", '[policy]\nfail_on = ["licence:MIT"]\n')  # not tracked
+    backdate(tree)
+    capsys.readouterr()
+    assert _console(monkeypatch, *_args(tree, tmp_path)) == 1
+    assert "Policy failed" in capsys.readouterr().err
+
+
+def test_a_subdirectory_of_a_git_work_tree_is_never_replayed(
     tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    repo = git.Repo.init(tree)
-    repo.index.add(["LICENSE", "src/peer.py", "src/dual.py"])
-    actor = git.Actor("Ada", "ada@example.org")
-    repo.index.commit("one", author=actor, committer=actor)
+    _repository(tree)
     calls = _Calls(monkeypatch)
-    _console(monkeypatch, *_args(tree, tmp_path))
-    _console(monkeypatch, *_args(tree, tmp_path))
-    assert calls.count == 2  # git facts (commit, dirty state) change without any stat
+    args = _args(tree / "src", tmp_path)
+    for _ in range(3):
+        _console(monkeypatch, *args)
+    assert calls.count == 3  # its dirty state covers files outside the scanned tree
 
 
 def test_a_missing_target_gets_the_full_commands_error(
