@@ -87,8 +87,6 @@ def _remote_url(repo) -> str | None:  # type: ignore[no-untyped-def]
     return strip_credentials(str(urls[0])) if urls else None
 
 
-
-
 def git_info(path: str | os.PathLike[str]) -> GitInfo | None:
     """Git facts about the work tree containing ``path``; None when it is not in one."""
     start = Path(path)

@@ -14,7 +14,12 @@ Two steps, each safe to repeat:
    the same transfer back: nobody is paid twice. A transfer the provider made (Stripe)
    is settled in the same unit of work (in transit -> out of clearing); one recorded as
    owed (``manual``) stays in transit until the foundation marks it made
-   (:func:`service.payouts.settle.mark_payout_made`).
+   (:func:`service.payouts.settle.mark_payout_made`). :func:`pay_run` does it for one run
+   and records how it ended on the run: ``finished``, or ``failed`` with the reason
+   (refused transfers, an unexpected error), to start again.
+
+:func:`run_payouts` does both before answering (the CLI); the API and the dashboard plan
+before answering and pay in the background (:mod:`service.payouts.run_jobs`).
 
 Contributions are credited to registered commoners through their verified claims (every
 claimed email of one commoner counts as one person); an identity nobody claimed yet, or a
@@ -78,11 +83,15 @@ __all__ = [
     "Planned",
     "RunReport",
     "commons_policy",
+    "has_pending",
     "month_period",
     "pay_pending",
+    "pay_run",
+    "plan_or_find",
     "plan_run",
     "read_history",
     "run_payouts",
+    "unexpected_error",
 ]
 
 MAX_LISTED_CONTRIBUTIONS = 500  # per line, in a statement
@@ -528,25 +537,39 @@ async def _finish_runs(sessions: async_sessionmaker[AsyncSession], commons_id: u
             )
         )
         for run in runs:
-            pending = await session.scalar(
-                select(PayoutLine.id).where(
-                    PayoutLine.run_id == run.id,
-                    PayoutLine.status == PayoutLineStatus.PENDING.value,
-                )
-            )
-            if pending is None:
+            if not await _has_pending(session, run_id=run.id):
                 run.status = PayoutRunStatus.FINISHED.value
+                run.error = None
                 run.finished_at = utcnow()
         await session.commit()
 
 
-async def run_payouts(
-    sessions: async_sessionmaker[AsyncSession],
-    provider: PayoutProvider,
-    commons: Commons,
-    period_text: str,
-) -> RunReport:
-    """Plan the period's run (or find it) and pay every pending line of the commons."""
+async def _has_pending(
+    session: AsyncSession, *, run_id: uuid.UUID | None = None, commons_id: uuid.UUID | None = None
+) -> bool:
+    """Whether a line of the run (or of any run of the commons) waits for its transfer."""
+    query = select(PayoutLine.id).where(PayoutLine.status == PayoutLineStatus.PENDING.value)
+    if run_id is not None:
+        query = query.where(PayoutLine.run_id == run_id)
+    if commons_id is not None:
+        query = query.join(PayoutRun, PayoutRun.id == PayoutLine.run_id).where(
+            PayoutRun.commons_id == commons_id
+        )
+    return await session.scalar(query.limit(1)) is not None
+
+
+async def has_pending(session: AsyncSession, commons_id: uuid.UUID) -> bool:
+    """Whether a line of any run of the commons waits for its transfer (what paying would
+    do)."""
+    return await _has_pending(session, commons_id=commons_id)
+
+
+async def plan_or_find(
+    sessions: async_sessionmaker[AsyncSession], commons: Commons, period_text: str
+) -> Planned:
+    """The period's run, planned now (contributions read, lines written, committed) or found
+    as planned before. Every error that stops a run before any transfer is raised here:
+    :class:`PayoutRunError` (period, repositories), :class:`PolicyError` (the policy)."""
     period_key, period = month_period(period_text)
     async with sessions() as session:
         policy = await commons_policy(session, commons)
@@ -562,9 +585,79 @@ async def run_payouts(
             planned = await plan_run(session, commons, period_key, policy, report, skipped)
         else:
             planned = Planned(existing, False)
-        run_id, allocation = planned.run.id, dict(planned.run.allocation)
         await session.commit()
-    paid, failed = await pay_pending(sessions, provider, commons.id)
+    return planned
+
+
+def unexpected_error(exc: Exception) -> str:
+    """What a run records of an error nobody foresaw (the details go to the log)."""
+    return (
+        f"unexpected error ({type(exc).__name__}): it has been logged; start the run again, "
+        "it resumes where it stopped and pays nobody twice"
+    )
+
+
+def _refused_text(failed: Sequence[dict[str, str]]) -> str:
+    first = failed[0]["error"]
+    more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+    return (
+        f"{len(failed)} transfer(s) refused: {first}{more}. The lines stay pending: fix the "
+        "payout account(s), then start the run again; it pays only what is left"
+    )
+
+
+async def _record(
+    sessions: async_sessionmaker[AsyncSession], run_id: uuid.UUID, error: str
+) -> None:
+    """Mark the run failed with ``error``, unless it finished meanwhile."""
+    async with sessions() as session:
+        run = await session.get(PayoutRun, run_id)
+        if run is None or run.status == PayoutRunStatus.FINISHED.value:
+            return
+        run.status = PayoutRunStatus.FAILED.value
+        run.error = error
+        await session.commit()
+
+
+async def pay_run(
+    sessions: async_sessionmaker[AsyncSession], provider: PayoutProvider, run_id: uuid.UUID
+) -> tuple[list[PaidLine], list[dict[str, str]]]:
+    """Pay every pending line of the run's commons (:func:`pay_pending`) and record how it
+    ended on the run: ``finished`` when none of its lines is left pending, else ``failed``
+    with the refused transfers in ``error``. An unexpected error is recorded too, then
+    raised again; a process killed meanwhile leaves the run ``running`` (resumable)."""
+    async with sessions() as session:
+        run = await session.get(PayoutRun, run_id)
+        if run is None:
+            raise PayoutRunError(f"no payout run {run_id}", "run_id")
+        commons_id = run.commons_id
+        if run.status != PayoutRunStatus.FINISHED.value or await has_pending(session, commons_id):
+            run.status = PayoutRunStatus.RUNNING.value
+            run.started_at = utcnow()
+            run.error = None
+        await session.commit()
+    try:
+        paid, failed = await pay_pending(sessions, provider, commons_id)
+    except Exception as exc:
+        await _record(sessions, run_id, unexpected_error(exc))
+        raise
+    if failed:
+        await _record(sessions, run_id, _refused_text(failed))
+    return paid, failed
+
+
+async def run_payouts(
+    sessions: async_sessionmaker[AsyncSession],
+    provider: PayoutProvider,
+    commons: Commons,
+    period_text: str,
+) -> RunReport:
+    """Plan the period's run (or find it) and pay every pending line of the commons, before
+    answering (the CLI; the API and the dashboard pay in the background with
+    :mod:`service.payouts.run_jobs`)."""
+    planned = await plan_or_find(sessions, commons, period_text)
+    run_id, allocation = planned.run.id, dict(planned.run.allocation)
+    paid, failed = await pay_run(sessions, provider, run_id)
     async with sessions() as session:
         run = await session.get(PayoutRun, run_id)
         assert run is not None
@@ -572,7 +665,7 @@ async def run_payouts(
     return RunReport(
         run_id=str(run_id),
         commons_id=str(commons.id),
-        period=period_key,
+        period=planned.run.period,
         created=planned.created,
         allocation=allocation,
         paid=paid,

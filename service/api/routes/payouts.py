@@ -1,11 +1,14 @@
 """A foundation's payouts for its own commons: the payout policy, and payout runs.
 
 ``PUT/GET /v1/commons/{id}/payouts/policy``, ``POST /v1/commons/{id}/payouts/runs``
-(``{"period": "2026-11"}``: plans the month's run once, then pays every pending line of
-the commons; posting again resumes a run that was interrupted and pays nobody twice),
-``GET /v1/commons/{id}/payouts/runs``. Another foundation's commons answers 404. On a
-deployment whose billing hands the pools over to the foundations
-(``COPYFAIR_FOUNDATION_TRANSFERS=manual|stripe``) a run answers 409: see
+(``{"period": "2026-11"}``: plans the month's run once and answers 202 with the run and a
+``Location``; every pending line of the commons is then paid in the background, so poll
+``GET /v1/commons/{id}/payouts/runs/{run_id}`` until ``finished`` or ``failed`` (``error``);
+posting again resumes a run that failed or was interrupted and pays nobody twice),
+``GET /v1/commons/{id}/payouts/runs``. Every error that stops a run before a transfer
+(period, policy, repositories, provider) answers before anything starts. Another
+foundation's commons or run answers 404. On a deployment whose billing hands the pools over
+to the foundations (``COPYFAIR_FOUNDATION_TRANSFERS=manual|stripe``) a run answers 409: see
 :mod:`service.payouts.settle`.
 """
 
@@ -15,7 +18,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, BackgroundTasks, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.api.deps import FoundationDep, SessionDep, services
@@ -24,12 +27,13 @@ from service.api.pagination import PageOf, PageParamsDep
 from service.api.routes.billing import transfers_provider
 from service.db import commons as commons_store
 from service.db.base import utcnow
-from service.db.models import Commons, PayoutPolicyRecord
+from service.db.models import Commons, PayoutLine, PayoutPolicyRecord, PayoutRun, PayoutRunStatus
 from service.db.pagination import CursorError
 from service.payouts import runs as runs_store
 from service.payouts.policy import PolicyError, parse_payout_policy
 from service.payouts.providers import provider_from_env
-from service.payouts.runs import PayoutRunError, commons_policy, run_payouts
+from service.payouts.run_jobs import execute_run, get_run, run_lines, run_progress, start_run
+from service.payouts.runs import PayoutRunError, commons_policy
 from service.payouts.settle import payouts_refusal
 from service.transfers.config import TransfersMode
 from service.transfers.interface import PayoutProvider, TransferError
@@ -50,20 +54,50 @@ class RunCreate(BaseModel):
     period: str = Field(max_length=20, description="The month to pay out, YYYY-MM.")
 
 
-class RunPublic(BaseModel):
-    run_id: str
-    commons_id: str
-    period: str
-    resumed: bool
-    status: str
-    pool_minor: int
+class RunProgressPublic(BaseModel):
+    paid: int = Field(description="Lines paid.")
+    payable: int = Field(
+        description="Lines to transfer (paid or still pending; held and carried lines are not)."
+    )
+
+
+class RunLinePublic(BaseModel):
+    id: uuid.UUID
+    commoner_id: uuid.UUID | None = Field(description="None: an identity nobody claimed yet.")
+    identity: str = Field(description="The contributor's canonical commit email.")
+    amount_minor: int
+    carried_in_minor: int
     currency: str
+    status: str = Field(description="pending, paid, unclaimed or carried.")
+    transfer: str | None = Field(description="The provider's transfer id, once paid.")
+    paid_at: datetime | None
+
+
+class RunPublic(BaseModel):
+    id: uuid.UUID
+    commons_id: uuid.UUID
+    period: str
+    status: PayoutRunStatus = Field(
+        description="running (transfers to make), finished (every payable line paid) or "
+        "failed (see error; post the period again to resume)."
+    )
+    error: str | None
+    progress: RunProgressPublic
+    currency: str
+    pool_minor: int
     foundation_share_minor: int
     carried_minor: int
     unclaimed_minor: int
-    payouts: list[dict[str, Any]]
-    paid_now: list[dict[str, Any]]
-    failed: list[dict[str, str]]
+    payouts: list[dict[str, Any]] = Field(description="The allocation's payable shares.")
+    allocation: dict[str, Any] = Field(description="The allocation as computed.")
+    lines: list[RunLinePublic]
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class RunStarted(RunPublic):
+    resumed: bool = Field(description="True: the period's run was planned before.")
 
 
 class RunSummary(BaseModel):
@@ -72,7 +106,9 @@ class RunSummary(BaseModel):
     status: str
     currency: str
     pool_minor: int
+    error: str | None
     created_at: datetime
+    started_at: datetime | None
     finished_at: datetime | None
     allocation: dict[str, Any]
 
@@ -137,9 +173,48 @@ async def get_policy(
     return PolicyPublic(commons_id=commons.id, policy=policy.to_dict())
 
 
+def _line_public(line: PayoutLine) -> RunLinePublic:
+    return RunLinePublic(
+        id=line.id,
+        commoner_id=line.commoner_id,
+        identity=line.identity,
+        amount_minor=line.amount_minor,
+        carried_in_minor=line.carried_in_minor,
+        currency=line.currency,
+        status=line.status,
+        transfer=line.external_id,
+        paid_at=line.paid_at,
+    )
+
+
+async def _run_public(session: Any, run: PayoutRun) -> RunPublic:
+    progress = await run_progress(session, run.id)
+    allocation = run.allocation if isinstance(run.allocation, dict) else {}
+    return RunPublic(
+        id=run.id,
+        commons_id=run.commons_id,
+        period=run.period,
+        status=PayoutRunStatus(run.status),
+        error=run.error,
+        progress=RunProgressPublic(paid=progress.paid, payable=progress.payable),
+        currency=run.currency,
+        pool_minor=run.pool_minor,
+        foundation_share_minor=int(allocation.get("foundation_share_minor", 0)),
+        carried_minor=int(allocation.get("carried_minor", 0)),
+        unclaimed_minor=int(allocation.get("unclaimed_minor", 0)),
+        payouts=list(allocation.get("payouts", [])),
+        allocation=allocation,
+        lines=[_line_public(line) for line in await run_lines(session, run.id)],
+        created_at=run.created_at,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+    )
+
+
 @router.post(
     "/{commons_id}/payouts/runs",
-    response_model=RunPublic,
+    status_code=202,
+    response_model=RunStarted,
     responses={
         **_ERRORS,
         409: {
@@ -152,9 +227,15 @@ async def get_policy(
     },
 )
 async def post_run(
-    commons_id: uuid.UUID, body: RunCreate, principal: FoundationDep, request: Request
-) -> RunPublic:
-    """Plan the month's run (once) and pay every pending line of the commons."""
+    commons_id: uuid.UUID,
+    body: RunCreate,
+    principal: FoundationDep,
+    request: Request,
+    response: Response,
+    background: BackgroundTasks,
+) -> RunStarted:
+    """Plan the month's run (once) and pay every pending line of the commons in the
+    background: follow it at the ``Location`` answered."""
     sessions = services(request).sessions
     async with sessions() as session:
         commons = await _own(session, principal, commons_id)
@@ -164,12 +245,29 @@ async def post_run(
         raise ApiError(409, "payouts_not_on_this_deployment", refusal or "", "commons_id")
     provider = payout_provider(request)
     try:
-        report = await run_payouts(sessions, provider, commons, body.period)
+        started = await start_run(sessions, commons, body.period)
     except PayoutRunError as exc:
         raise ApiError(422, "invalid_run", str(exc), exc.field) from None
     except PolicyError as exc:
         raise ApiError(422, "invalid_policy", str(exc), exc.problems[0].field) from None
-    return RunPublic(**report.to_dict())
+    async with sessions() as session:
+        public = await _run_public(session, started.run)
+    if started.pay:
+        background.add_task(execute_run, sessions, provider, started.run.id)
+    response.headers["Location"] = f"/v1/commons/{commons.id}/payouts/runs/{started.run.id}"
+    return RunStarted(**public.model_dump(), resumed=not started.created)
+
+
+@router.get("/{commons_id}/payouts/runs/{run_id}", response_model=RunPublic, responses=_ERRORS)
+async def get_payout_run(
+    commons_id: uuid.UUID, run_id: uuid.UUID, principal: FoundationDep, session: SessionDep
+) -> RunPublic:
+    """A run: its status, how many lines are paid of how many, its allocation and lines."""
+    commons = await _own(session, principal, commons_id)
+    run = await get_run(session, commons.id, run_id)
+    if run is None:
+        raise ApiError(404, "not_found", f"no payout run with id {run_id}", "run_id")
+    return await _run_public(session, run)
 
 
 class RunsPage(PageOf[RunSummary]):
@@ -195,7 +293,9 @@ async def list_runs(
                 status=r.status,
                 currency=r.currency,
                 pool_minor=r.pool_minor,
+                error=r.error,
                 created_at=r.created_at,
+                started_at=r.started_at,
                 finished_at=r.finished_at,
                 allocation=r.allocation,
             )

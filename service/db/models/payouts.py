@@ -115,13 +115,16 @@ class PayoutPolicyRecord(Base):
 
 
 class PayoutRunStatus(StrEnum):
-    RUNNING = "running"  # planned (allocation and lines written); transfers under way
+    RUNNING = "running"  # planned (allocation and lines written); transfers to make
     FINISHED = "finished"  # every payable line paid
+    FAILED = "failed"  # the transfers stopped (``error`` says why); starting again resumes
 
 
 class PayoutRun(Base):
     """One commons' payout for one period: the allocation as computed (JSON, with the
-    policy and the repositories read), once per commons and period."""
+    policy and the repositories read), once per commons and period. Its transfers are made
+    in the background (:mod:`service.payouts.run_jobs`): ``started_at`` is when the latest
+    attempt started, ``error`` why it failed (None once it finishes)."""
 
     __tablename__ = "payout_runs"
     __table_args__ = (
@@ -138,7 +141,9 @@ class PayoutRun(Base):
     pool_minor: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(20), default=PayoutRunStatus.RUNNING.value)
     allocation: Mapped[dict[str, Any]] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 

@@ -6,8 +6,11 @@ foundation's run id answers the 404 page.
   :func:`service.billing.run_jobs.start_run`, then :func:`~service.billing.run_jobs.
   execute_run` in the background; its page refreshes until the run is done or failed.
 - A **payout run** started here is the twin of ``POST /v1/commons/{id}/payouts/runs``: the
-  same :func:`service.payouts.runs.run_payouts` (plans the month once, then pays every
-  pending line; starting it again resumes and pays nobody twice), before the page answers.
+  same :func:`service.payouts.run_jobs.start_run` (plans the month once, before the page
+  answers, so that its errors show on the form), then :func:`~service.payouts.run_jobs.
+  execute_run` pays every pending line in the background (starting it again resumes and
+  pays nobody twice); its page shows "N of M paid" and refreshes until the run is finished
+  or failed.
 - A run's page shows its allocation and, from the same scores, the split proportional to
   the score (before any anti-concentration option) beside the commons' chosen split.
 """
@@ -32,8 +35,9 @@ from service.billing.run_jobs import RunInProgressError, execute_run, get_run, s
 from service.db.commons import get_commons
 from service.db.models import PayoutLineStatus, PayoutRunStatus
 from service.db.models.ledger import BillingRunStatus
+from service.payouts import run_jobs as payout_jobs
 from service.payouts.policy import PolicyError
-from service.payouts.runs import PayoutRunError, run_payouts
+from service.payouts.runs import PayoutRunError
 from service.payouts.settle import payouts_refusal
 from service.transfers.config import TransfersMode
 from service.transfers.interface import PayoutProvider
@@ -203,7 +207,7 @@ def _payouts_refused_here(request: Request) -> str | None:
 
 @router.post("/payouts")
 async def start_payouts(
-    request: Request, viewer: FoundationViewer, session: SessionDep
+    request: Request, viewer: FoundationViewer, session: SessionDep, background: BackgroundTasks
 ) -> Response:
     """The form's twin of ``POST /v1/commons/{id}/payouts/runs``."""
     form = await checked_form(request)
@@ -236,8 +240,9 @@ async def start_payouts(
             request, viewer, session, status=409, error=refusal, error_field="commons", **typed
         )
     provider = _payout_provider(request)
+    sessions = services(request).sessions
     try:
-        report = await run_payouts(services(request).sessions, provider, commons, period)
+        started = await payout_jobs.start_run(sessions, commons, period)
     except PayoutRunError as exc:
         field = exc.field or "period"
         label = "Period" if field == "period" else f"Commons ({field})"
@@ -252,7 +257,9 @@ async def start_payouts(
             f"/v1/commons/{commons.id}/payouts/policy.",
             error_field="commons", **typed,
         )  # fmt: skip
-    return _redirect(request, f"/foundation/payouts/{report.run_id}")
+    if started.pay:
+        background.add_task(payout_jobs.execute_run, sessions, provider, started.run.id)
+    return _redirect(request, f"/foundation/payouts/{started.run.id}")
 
 
 @router.get("/payouts/{run_id}")
@@ -270,6 +277,8 @@ async def payout_run(
     comparison = allocation_comparison(allocation)
     plot = await asyncio.to_thread(comparison_plot, comparison) if comparison else None
     pending = [line for line in lines if line.status == PayoutLineStatus.PENDING.value]
+    paid = [line for line in lines if line.status == PayoutLineStatus.PAID.value]
+    paying = payout_jobs.is_active(run)  # not when finished, failed, or left by a stopped server
     return render(
         request,
         "foundation/payout_run.html",
@@ -278,9 +287,12 @@ async def payout_run(
             "found": found,
             "run": run,
             "finished": run.status == PayoutRunStatus.FINISHED.value,
+            "paying": paying,
+            "refresh": REFRESH_SECONDS if paying else None,
             "allocation": allocation,
             "lines": lines,
             "pending": pending,
+            "paid": paid,
             "comparison": comparison,
             "plot": plot,
         },

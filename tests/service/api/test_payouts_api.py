@@ -3,6 +3,8 @@ runs (foundation, own commons only) and the public ledger (no key; totals = jour
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -10,12 +12,16 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
+from sqlalchemy import func, select
 
+from service.db.models import LedgerTransaction, PayoutPolicyRecord
 from service.ledger.store import balances, check
+from service.payouts import entries
+from service.transfers.interface import Transfer, TransferRequest
 from tests.scanners.contributions.repos import commons_repo
 from tests.service.api.conftest import Tenant, commons_body, make_commoner
 from tests.service.payouts.conftest import pay_into_pool
-from tests.service.transfers_fake import RecordingProvider
+from tests.service.transfers_fake import ProviderCrash, RecordingProvider
 
 pytestmark = pytest.mark.asyncio
 
@@ -27,6 +33,18 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("payouts-api") / "commons"
     commons_repo(root)
     return root
+
+
+async def _until_done(client: AsyncClient, location: str, who: Tenant) -> dict[str, Any]:
+    """Poll a payout run until it is finished or failed (bounded)."""
+    for _ in range(200):
+        answer = await client.get(location, headers=who.headers)
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        if body["status"] in ("finished", "failed"):
+            return body
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the payout run at {location} is still {body['status']}")
 
 
 async def _claim(client: AsyncClient, who: Tenant, email: str) -> dict[str, Any]:
@@ -182,20 +200,42 @@ async def test_runs_statements_and_public_ledger_end_to_end(
         json={"period": "2026-11"},
         headers=foundation.headers,
     )
-    assert run.status_code == 200, run.text
-    data = run.json()
+    assert run.status_code == 202, run.text
+    started = run.json()
+    assert started["status"] == "running" and started["resumed"] is False
+    assert started["error"] is None and started["finished_at"] is None
+    assert started["progress"] == {"paid": 0, "payable": 2}  # answered before any transfer
+    location = run.headers["location"]
+    assert location == f"/v1/commons/{commons_id}/payouts/runs/{started['id']}"
+    data = await _until_done(client, location, foundation)
+    assert data["status"] == "finished" and data["error"] is None
+    assert data["progress"] == {"paid": 2, "payable": 2}
     assert data["pool_minor"] == 79_000  # net of the processor's fee
     assert data["foundation_share_minor"] == 7_900
-    paid = {p["commoner_id"]: p["amount_minor"] for p in data["paid_now"]}
+    paid = {
+        line["commoner_id"]: line["amount_minor"]
+        for line in data["lines"]
+        if line["status"] == "paid"
+    }
     assert set(paid) == {str(alice.id), str(bob.id)}
+    assert paid == {p["commoner"]: p["amount_minor"] for p in data["payouts"]}
     assert provider.moved("acct_alice1") == paid[str(alice.id)]
+    assert provider.moved("acct_bob1") == paid[str(bob.id)]
+    assert {line["transfer"] for line in data["lines"] if line["status"] == "paid"} == {
+        t.external_id for t in provider.transfers.values()
+    }
     again = await client.post(
         f"/v1/commons/{commons_id}/payouts/runs",
         json={"period": "2026-11"},
         headers=foundation.headers,
     )
-    assert again.json()["resumed"] is True and again.json()["paid_now"] == []
+    assert again.status_code == 202
+    assert again.json()["resumed"] is True and again.json()["id"] == started["id"]
+    assert again.json()["status"] == "finished"
+    assert again.json()["progress"] == {"paid": 2, "payable": 2}
     assert len(provider.transfers) == 2
+    listed = await client.get(f"/v1/commons/{commons_id}/payouts/runs", headers=foundation.headers)
+    assert [(r["id"], r["status"]) for r in listed.json()["items"]] == [(started["id"], "finished")]
 
     mine = await client.get("/v1/me/statements", headers=alice.headers)
     assert mine.status_code == 200
@@ -302,3 +342,187 @@ async def test_a_run_is_refused_where_the_pools_go_to_the_foundations(
     assert "COPYFAIR_FOUNDATION_TRANSFERS=none" in error["message"]
     runs = await client.get(f"/v1/commons/{commons_id}/payouts/runs", headers=foundation.headers)
     assert runs.json() == {"items": [], "next": None}  # nothing planned
+
+
+class CutOffProvider(RecordingProvider):
+    """Loses the connection right after the provider made a transfer: the transfer exists,
+    our record of it does not (``crash_after``, as an ordinary exception that the
+    background run catches and records)."""
+
+    def transfer(self, request: TransferRequest) -> Transfer:
+        try:
+            return super().transfer(request)
+        except ProviderCrash as exc:
+            raise ConnectionError(f"connection reset: {exc}") from exc
+
+
+async def _paying_commons(
+    client: AsyncClient, app: FastAPI, foundation: Tenant, company: Tenant, history: Path
+) -> tuple[str, dict[str, Tenant]]:
+    """A funded commons whose Alice and Bob have verified claims and payout accounts."""
+    made = await client.post(
+        "/v1/commons", json=commons_body(repositories=[str(history)]), headers=foundation.headers
+    )
+    assert made.status_code == 201, made.text
+    commons_id: str = made.json()["id"]
+    async with app.state.services.sessions() as session:
+        await pay_into_pool(session, commons_id, str(company.id), 50_000, NOV)
+        await session.commit()
+    people: dict[str, Tenant] = {}
+    for name in ("Alice", "Bob"):
+        who = await make_commoner(app, name)
+        await _claim(client, who, f"{name.lower()}@example.org")
+        answer = await client.put(
+            "/v1/me/payout-account",
+            json={"account": f"acct_{name.lower()}", "alias": name},
+            headers=who.headers,
+        )
+        assert answer.status_code == 200, answer.text
+        people[name] = who
+    return commons_id, people
+
+
+async def _start(client: AsyncClient, commons_id: str, who: Tenant) -> dict[str, Any]:
+    answer = await client.post(
+        f"/v1/commons/{commons_id}/payouts/runs", json={"period": "2026-11"}, headers=who.headers
+    )
+    assert answer.status_code == 202, answer.text
+    body: dict[str, Any] = answer.json()
+    assert answer.headers["location"].endswith(f"/payouts/runs/{body['id']}")
+    return body
+
+
+async def _paid_entries(app: FastAPI, run_id: str) -> int:
+    """The journal's payments of the run's lines (and the journal is balanced)."""
+    async with app.state.services.sessions() as session:
+        assert await check(session) == []
+        count = await session.scalar(
+            select(func.count()).where(
+                LedgerTransaction.kind == entries.PAID,
+                LedgerTransaction.reference.like(f"payout-{run_id}-%"),
+            )
+        )
+        return int(count or 0)
+
+
+async def test_a_run_that_fails_in_the_background_is_recorded_and_resumed_once(
+    client: AsyncClient, app: FastAPI, foundation: Tenant, company: Tenant, history: Path
+) -> None:
+    commons_id, people = await _paying_commons(client, app, foundation, company, history)
+    provider = CutOffProvider(crash_after=1)
+    app.state.payout_provider = provider
+    started = await _start(client, commons_id, foundation)
+    location = f"/v1/commons/{commons_id}/payouts/runs/{started['id']}"
+    failed = await _until_done(client, location, foundation)
+    assert failed["status"] == "failed" and failed["finished_at"] is None
+    assert failed["error"].startswith("unexpected error (ConnectionError)")
+    assert "start the run again" in failed["error"]
+    # the provider made the first transfer, the connection was lost before we recorded it
+    assert failed["progress"] == {"paid": 0, "payable": 2}
+    assert len(provider.transfers) == 1 and await _paid_entries(app, started["id"]) == 0
+
+    provider.crash_after = None
+    resumed = await _start(client, commons_id, foundation)
+    assert resumed["id"] == started["id"] and resumed["resumed"] is True
+    assert resumed["status"] == "running" and resumed["error"] is None
+    done = await _until_done(client, location, foundation)
+    assert done["status"] == "finished" and done["error"] is None
+    assert done["progress"] == {"paid": 2, "payable": 2}
+    assert len(provider.transfers) == 2  # one transfer per commoner, ever
+    for line in done["lines"]:
+        if line["status"] == "paid":
+            destination = f"acct_{line['identity'].split('@')[0]}"
+            assert provider.moved(destination) == line["amount_minor"]
+            assert (
+                provider.transfers[f"payout-{done['id']}-{line['commoner_id']}"].external_id
+                == (line["transfer"])
+            )
+    assert await _paid_entries(app, started["id"]) == 2
+
+    third = await _start(client, commons_id, foundation)
+    assert third["status"] == "finished" and len(provider.transfers) == 2
+    assert await _paid_entries(app, started["id"]) == 2
+
+
+async def test_a_refused_transfer_fails_the_run_until_it_is_started_again(
+    client: AsyncClient, app: FastAPI, foundation: Tenant, company: Tenant, history: Path
+) -> None:
+    commons_id, _ = await _paying_commons(client, app, foundation, company, history)
+    provider = RecordingProvider(refuse={"acct_bob"})
+    app.state.payout_provider = provider
+    started = await _start(client, commons_id, foundation)
+    location = f"/v1/commons/{commons_id}/payouts/runs/{started['id']}"
+    failed = await _until_done(client, location, foundation)
+    assert failed["status"] == "failed" and failed["progress"] == {"paid": 1, "payable": 2}
+    assert "1 transfer(s) refused: destination acct_bob refused" in failed["error"]
+    bob = next(line for line in failed["lines"] if line["identity"] == "bob@example.org")
+    assert bob["status"] == "pending" and bob["transfer"] is None
+
+    provider.refuse.clear()
+    await _start(client, commons_id, foundation)
+    done = await _until_done(client, location, foundation)
+    assert done["status"] == "finished" and done["progress"] == {"paid": 2, "payable": 2}
+    assert provider.moved("acct_bob") == bob["amount_minor"]
+    assert len(provider.transfers) == 2 and await _paid_entries(app, started["id"]) == 2
+
+
+async def test_errors_answer_before_anything_starts(
+    client: AsyncClient,
+    app: FastAPI,
+    foundation: Tenant,
+    company: Tenant,
+    history: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    commons_id, _ = await _paying_commons(client, app, foundation, company, history)
+    runs = f"/v1/commons/{commons_id}/payouts/runs"
+    app.state.payout_provider = None
+    monkeypatch.setenv("COPYFAIR_PAYOUT_PROVIDER", "stripe")
+    monkeypatch.delenv("COPYFAIR_STRIPE_API_KEY", raising=False)
+    no_provider = await client.post(runs, json={"period": "2026-11"}, headers=foundation.headers)
+    assert no_provider.status_code == 503
+    assert "COPYFAIR_STRIPE_API_KEY" in no_provider.json()["error"]["message"]
+
+    app.state.payout_provider = RecordingProvider()
+    for period in ("2026", "2026-13", "2026-11-01:2026-11-15"):
+        bad = await client.post(runs, json={"period": period}, headers=foundation.headers)
+        assert bad.status_code == 422, period
+        assert bad.json()["error"]["field"] == "period"
+    async with app.state.services.sessions() as session:
+        session.add(PayoutPolicyRecord(commons_id=uuid.UUID(commons_id), policy={"method": "dice"}))
+        await session.commit()
+    bad_policy = await client.post(runs, json={"period": "2026-11"}, headers=foundation.headers)
+    assert bad_policy.status_code == 422
+    assert bad_policy.json()["error"]["code"] == "invalid_policy"
+    assert bad_policy.json()["error"]["field"] == "method"
+    listed = await client.get(runs, headers=foundation.headers)
+    assert listed.json() == {"items": [], "next": None}  # nothing planned, nothing paid
+    assert app.state.payout_provider.requests == []
+
+
+async def test_a_run_is_read_by_its_own_foundation_only(
+    client: AsyncClient,
+    app: FastAPI,
+    foundation: Tenant,
+    other_foundation: Tenant,
+    company: Tenant,
+    history: Path,
+) -> None:
+    commons_id, _ = await _paying_commons(client, app, foundation, company, history)
+    app.state.payout_provider = RecordingProvider()
+    started = await _start(client, commons_id, foundation)
+    mine = f"/v1/commons/{commons_id}/payouts/runs/{started['id']}"
+    assert (await client.get(mine, headers=foundation.headers)).status_code == 200
+    assert (await client.get(mine, headers=other_foundation.headers)).status_code == 404
+    theirs = await client.post(
+        "/v1/commons", json=commons_body(repositories=[str(history)]),
+        headers=other_foundation.headers,
+    )  # fmt: skip
+    assert theirs.status_code == 201, theirs.text
+    crossed = f"/v1/commons/{theirs.json()['id']}/payouts/runs/{started['id']}"
+    answer = await client.get(crossed, headers=other_foundation.headers)
+    assert answer.status_code == 404 and answer.json()["error"]["field"] == "run_id"
+    unknown = f"/v1/commons/{commons_id}/payouts/runs/{uuid.uuid4()}"
+    assert (await client.get(unknown, headers=foundation.headers)).status_code == 404
+    assert (await client.get(mine, headers=company.headers)).status_code == 403
+    assert (await client.get(mine)).status_code == 401

@@ -3,6 +3,7 @@ once even when a run is killed midway, unclaimed funds held and released."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -261,12 +262,20 @@ async def test_a_refused_transfer_stays_pending_and_is_paid_when_run_again(
     commons = await _commons(sessions, world)
     provider = RecordingProvider(refuse={"acct_bob"})
     first = await run_payouts(sessions, provider, commons, "2026-11")
-    assert first.status == "running"
+    assert first.status == "failed"
     assert len(first.failed) == 1 and "acct_bob refused" in first.failed[0]["error"]
+    async with sessions() as session:
+        run = await session.get(PayoutRun, uuid.UUID(first.run_id))
+        assert run is not None and run.status == "failed" and run.finished_at is None
+        assert run.error is not None and "1 transfer(s) refused" in run.error
+        assert "acct_bob refused" in run.error and "start the run again" in run.error
     bob = next(line for line in await _lines(sessions) if line.identity == "bob@example.org")
     assert bob.status == "pending" and bob.external_id is None
     provider.refuse.clear()
     second = await run_payouts(sessions, provider, commons, "2026-11")
     assert second.status == "finished" and second.failed == []
+    async with sessions() as session:
+        run = await session.get(PayoutRun, uuid.UUID(first.run_id))
+        assert run is not None and run.error is None and run.finished_at is not None
     assert [p.amount_minor for p in second.paid] == [bob.amount_minor]
     assert provider.moved("acct_bob") == bob.amount_minor

@@ -359,3 +359,34 @@ def test_a_foundation_starts_a_billing_run_and_sees_it_finish(site: Site, page: 
     expect(page.get_by_role("status")).to_contain_text("Done:", timeout=TIMEOUT_MS)
     assert heading(page) == "Billing run for 2026-08"
     shoot(page, "foundation-billing-run")
+
+
+def test_a_foundation_starts_a_payout_run_and_sees_it_finish(site: Site, page: Any) -> None:
+    """Bob connects a payout account (his held parts become payable), then the foundation
+    starts September's run again: the page counts the lines paid until it is finished.
+    Last in the module: it changes Bob's parts, which the pages above read as held."""
+    from playwright.sync_api import expect
+
+    log_in(page, site, site.payouts.bob_key)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Payout account").click()
+    page.get_by_label("Stripe Connect account id").fill("acct_bob42")
+    page.get_by_role("button", name="Save the payout account").click()
+    page.wait_for_load_state()
+    assert "Held payouts released to this account" in page.get_by_role("main").inner_text()
+    page.context.clear_cookies()
+
+    log_in(page, site, site.world.foundation.key)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Payouts").click()
+    assert heading(page) == "Payout runs"
+    page.get_by_label("Commons").select_option(label="Geo Tiles")
+    page.get_by_label("Month (YYYY-MM)").fill("2026-09")
+    page.get_by_role("button", name="Start the payout run").click()
+    page.wait_for_url(f"{site.base}/foundation/payouts/{site.payouts.runs['2026-09']}")
+    status = page.get_by_role("status")
+    expect(status).to_contain_text("Finished", timeout=TIMEOUT_MS)  # refreshed until then
+    expect(status).to_contain_text("1 of 1 paid")  # Bob's; Carol's part stays held
+    assert page.locator('meta[http-equiv="refresh"]').count() == 0
+    assert heading(page) == "Payout run: Geo Tiles, 2026-09"
+    lines = page.get_by_role("table", name=re.compile("Each contributor's part"))
+    assert "acct_bob42" in lines.inner_text() and "manual-payout-" in lines.inner_text()
+    shoot(page, "foundation-payout-run-finished")

@@ -15,6 +15,7 @@ from httpx import AsyncClient
 from sqlalchemy import select
 
 from service.db.models import IdentityClaim, PayoutAccount, PayoutLine, PayoutRun
+from service.payouts.claims import connect_account
 from tests.service.transfers_fake import RecordingProvider
 from tests.service.web.conftest import csrf_of, log_in
 from tests.service.web.payout_seed import ADA_ACCOUNT, PayoutWorld
@@ -285,6 +286,82 @@ async def test_a_payout_run_started_from_the_form(
         assert r.status_code == 422, data
         assert words in r.text, (data, r.text[:3000])
     assert (await client.post("/foundation/payouts", data={"commons": tiles})).status_code == 403
+
+
+async def test_a_payout_run_started_from_the_form_shows_its_progress_to_the_end(
+    app: FastAPI, client: AsyncClient, world: World, payouts: PayoutWorld
+) -> None:
+    provider = RecordingProvider()
+    app.state.payout_provider = provider
+    async with app.state.services.sessions() as session:
+        bob = await session.scalar(
+            select(IdentityClaim.commoner_id).where(IdentityClaim.email == "bob@example.org")
+        )
+        assert bob is not None
+        _, released = await connect_account(session, bob, "acct_bob42")
+        await session.commit()
+    assert {line.status for line in released} == {"pending"}  # Bob's held parts, to pay
+    october = payouts.runs["2026-10"]
+    await log_in(client, world.foundation.key)
+    before = (await client.get(f"/foundation/payouts/{october}")).text
+    assert "parts held then were released since" in before
+    assert '<strong id="payout-progress">1 of 2 paid</strong>' in before
+    assert "1 line still waiting for a transfer" in before
+    assert 'http-equiv="refresh"' not in before and len(provider.transfers) == 0
+    token = csrf_of(await client.get("/foundation/payouts"))
+    r = await client.post(
+        "/foundation/payouts",
+        data={"csrf_token": token, "commons": str(payouts.commons_id), "period": "2026-10"},
+    )
+    assert r.status_code == 303 and r.headers["location"] == f"/foundation/payouts/{october}"
+    text = await _follow(client, r.headers["location"])
+    assert "Finished" in text and "every payable line is paid" in text, text[:3000]
+    assert '<strong id="payout-progress">2 of 2 paid</strong>' in text  # Ada's, then Bob's
+    # every released line of the commons is paid, each once
+    assert provider.moved("acct_bob42") == sum(line.amount_minor for line in released)
+    assert len(provider.transfers) == len(released)
+    async with app.state.services.sessions() as session:
+        statuses = await session.scalars(
+            select(PayoutLine.status).where(PayoutLine.id.in_([line.id for line in released]))
+        )
+        assert set(statuses) == {"paid"}
+        runs = await session.scalars(
+            select(PayoutRun.status).where(PayoutRun.commons_id == payouts.commons_id)
+        )
+        assert set(runs) == {"finished"}
+
+
+async def test_a_payout_run_page_shows_where_the_run_is(
+    app: FastAPI, client: AsyncClient, world: World, payouts: PayoutWorld
+) -> None:
+    from service.db.base import utcnow
+    from service.payouts.run_jobs import STALE_AFTER
+
+    run_id = payouts.runs["2026-10"]
+    path = f"/foundation/payouts/{run_id}"
+    await log_in(client, world.foundation.key)
+    done = (await client.get(path)).text
+    assert 'http-equiv="refresh"' not in done and "Refresh now" not in done
+    assert '<strong id="payout-progress">1 of 1 paid</strong>' in done  # Bob's part is held
+    for status, started, error, words, refreshes in (
+        ("running", utcnow(), None, "Paying since", True),
+        ("failed", utcnow(), "2 transfer(s) refused: acct_x closed", "Failed:", False),
+        ("running", utcnow() - STALE_AFTER * 2, None, "the transfers stopped", False),
+    ):
+        async with app.state.services.sessions() as session:
+            row = await session.get(PayoutRun, run_id)
+            assert row is not None
+            row.status, row.started_at, row.error = status, started, error
+            await session.commit()
+        text = (await client.get(path)).text
+        assert words in text, status
+        assert '<strong id="payout-progress">1 of 1 paid</strong>' in text, status
+        assert ('<meta http-equiv="refresh" content="2">' in text) is refreshes, status
+        assert (f'href="{path}">Refresh now' in text) is refreshes, status
+        if error is not None:
+            assert error in text
+        if not refreshes:
+            assert "start the run of 2026-10 again" in text and "nobody is paid twice" in text
 
 
 async def test_no_payout_run_from_the_form_where_pools_go_to_the_foundations(
