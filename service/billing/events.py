@@ -28,6 +28,7 @@ from service.billing.payments import (
 )
 from service.db.models import Invoice, WebhookEvent
 from service.ledger.store import recorded
+from service.transfers.reversals import plan_reversals
 
 __all__ = ["MalformedEventError", "Outcome", "apply_event"]
 
@@ -167,21 +168,16 @@ async def _dispatch(
         if invoice is None:
             return Outcome.IGNORED
         refunds = _refunds(obj)
-        changed = False
-        if refunds:
-            for refund_id, amount in refunds:
-                changed |= await record_reversal(
-                    session, invoice, "refund", f"refund:{refund_id}", amount
-                )
-        else:
+        if not refunds:  # no list: the cumulative amount names the refund
             cumulative = _minor(obj.get("amount_refunded"), "data.object.amount_refunded")
-            changed = await record_reversal(
-                session,
-                invoice,
-                "refund",
-                f"refund:{charge_id}:{cumulative}",
-                cumulative - invoice.refunded_minor,
-            )
+            refunds = [(f"{charge_id}:{cumulative}", cumulative - invoice.refunded_minor)]
+        changed = False
+        for refund_id, amount in refunds:
+            if await record_reversal(session, invoice, "refund", f"refund:{refund_id}", amount):
+                changed = True
+                # funds already transferred to the foundations are taken back, in the
+                # same unit of work as the refund (sent by the next transfer run)
+                await plan_reversals(session, invoice, refund_id)
         return Outcome.APPLIED if changed else Outcome.NO_CHANGE
     if kind in ("charge.dispute.created", "charge.dispute.funds_withdrawn"):
         invoice = await _invoice_of_charge(session, _text(obj, "charge"), None)

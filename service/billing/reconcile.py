@@ -3,13 +3,15 @@
 For each invoice: the ledger must hold its issue (once finalised) and its payment (once
 paid) with the invoice's total; the gateway, when it knows the invoice, must agree on the
 status (paid or not) and the total. For each transfer to a foundation: the ledger must hold
-its planning (the amount into payouts in transit) and, once sent, its sending. Differences
-are data, never an exception.
+its planning (the amount into payouts in transit) and, once sent, its sending. For each
+reversal of a transfer (a refund after it): the same, in the other direction, and the
+reversals of a transfer never exceed it. Differences are data, never an exception.
 """
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -17,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.billing.interface import BillingGateway
 from service.db.models import Invoice, InvoiceLine, InvoiceStatus, LedgerEntry, LedgerTransaction
-from service.db.models.ledger import FoundationTransfer, TransferStatus
+from service.db.models.ledger import FoundationTransfer, TransferReversal, TransferStatus
 
 __all__ = ["Difference", "reconcile"]
 
@@ -76,6 +78,33 @@ async def _transfers(session: AsyncSession) -> list[Difference]:
     return out
 
 
+async def _reversals(session: AsyncSession) -> list[Difference]:
+    out: list[Difference] = []
+    taken: dict[uuid.UUID, int] = {}
+    for row in await session.scalars(select(TransferReversal).order_by(TransferReversal.id)):
+        iid, who = str(row.invoice_id), f"commons {row.commons_id}, refund {row.refund_id}"
+        taken[row.transfer_id] = taken.get(row.transfer_id, 0) + row.amount_minor
+        planned = await _moved(session, f"reversal-planned:{row.id}", "in_transit")
+        if planned != row.amount_minor:
+            what = f"ledger reversal planned for {who}"
+            out.append(Difference(iid, what, str(row.amount_minor), str(planned)))
+        made = await _moved(session, f"reversal-made:{row.id}", "in_transit")
+        if row.status == TransferStatus.SENT and made != -row.amount_minor:
+            what = f"ledger reversal made for {who}"
+            out.append(Difference(iid, what, str(-row.amount_minor), str(made)))
+        if row.status != TransferStatus.SENT and made is not None:
+            what = f"ledger reversal made for {who}, {row.status} here"
+            out.append(Difference(iid, what, "none", str(made)))
+    for transfer_id, total in sorted(taken.items()):
+        transfer = await session.get(FoundationTransfer, transfer_id)
+        if transfer is not None and total > transfer.amount_minor:
+            what = f"reversals of the transfer for commons {transfer.commons_id} exceed it"
+            out.append(
+                Difference(str(transfer.invoice_id), what, str(transfer.amount_minor), str(total))
+            )
+    return out
+
+
 async def reconcile(session: AsyncSession, gateway: BillingGateway) -> list[Difference]:
     out: list[Difference] = []
     invoices = list(await session.scalars(select(Invoice).order_by(Invoice.created_at)))
@@ -117,4 +146,5 @@ async def reconcile(session: AsyncSession, gateway: BillingGateway) -> list[Diff
         if (remote.status == "paid") != is_paid:
             out.append(Difference(iid, "status", invoice.status, remote.status))
     out.extend(await _transfers(session))
+    out.extend(await _reversals(session))
     return out

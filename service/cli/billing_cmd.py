@@ -82,7 +82,8 @@ def _transfer(provider: PayoutProvider, invoice_id: str | None = None) -> Transf
     click.echo(
         f"transfers to foundations ({provider.kind}): {report.planned} planned, "
         f"{report.sent} sent, {report.manual} to make by hand, {len(report.held)} held, "
-        f"{len(report.failed)} failed"
+        f"{len(report.failed)} failed; reversals after refunds: {report.reversed} made, "
+        f"{report.reversals_manual} owed back by hand"
     )
     for held in report.held:
         click.echo(f"  held: invoice {held.invoice_id}, commons {held.commons_id}: {held.reason}")
@@ -279,27 +280,36 @@ def transfer_command(invoice_id: str | None) -> None:
     help="Only transfers with this status (manual: to make by hand).",
 )
 def transfers_command(status: str | None) -> None:
-    """List the transfers to foundations (oldest first, up to 200)."""
+    """List the transfers to foundations and their reversals after refunds (oldest first,
+    up to 200 of each); `transfer-made` takes either id."""
     from service.db.engine import open_database
-    from service.db.models.ledger import FoundationTransfer, TransferStatus
+    from service.db.models.ledger import FoundationTransfer, TransferReversal, TransferStatus
     from service.transfers.foundation import list_transfers
+    from service.transfers.reversals import list_reversals
 
     settings = load_settings()
 
-    async def work() -> list[FoundationTransfer]:
+    async def work() -> tuple[list[FoundationTransfer], list[TransferReversal]]:
         async with open_database(settings) as sessions, sessions() as session:
             wanted = TransferStatus(status) if status else None
             page = await list_transfers(session, status=wanted, limit=200)
-            return list(page.items)
+            back = await list_reversals(session, status=wanted, limit=200)
+            return list(page.items), list(back.items)
 
-    rows = run_on_database(settings.database_url, work)
+    rows, reversals = run_on_database(settings.database_url, work)
     for row in rows:
         click.echo(
             f"{row.id}  {row.status:<7} {row.amount_minor} {row.currency} -> {row.destination} "
             f"(foundation {row.foundation_id}, commons {row.commons_id}, invoice "
             f"{row.invoice_id}) {row.external_id or ''}".rstrip()
         )
-    if not rows:
+    for rev in reversals:  # refunds after the transfer: money coming back
+        click.echo(
+            f"{rev.id}  {rev.status:<7} {rev.amount_minor} {rev.currency} <- reversal of "
+            f"transfer {rev.transfer_id} (refund {rev.refund_id}, commons {rev.commons_id}) "
+            f"{rev.external_id or ''}".rstrip()
+        )
+    if not rows and not reversals:
         click.echo("no transfer")
 
 

@@ -49,7 +49,8 @@ from service.payouts.entries import FOUNDATION_SHARE, PAID, PAYOUT_KINDS
 __all__ = ["ANONYMOUS", "SECTIONS", "PublicLedger", "ledger_page", "public_ledger"]
 
 ANONYMOUS = "anonymous company"
-TO_FOUNDATION_KINDS = frozenset({"transfer_planned"})  # billing: pool -> foundation account
+# billing: pool -> foundation account, and back when a refund reverses a sent transfer
+TO_FOUNDATION_KINDS = frozenset({"transfer_planned", "transfer_reversal_planned"})
 UNREGISTERED = "unregistered company"
 SECTIONS = ("inflows", "adjustments", "foundation_share", "outflows")  # the order of pages
 CURSOR_PREFIX = "ledger."

@@ -17,7 +17,9 @@ amount exactly once:
 
 The net amount is the commons' share of the payment net of processor fees (the ``pool``
 posting of the payment in the journal). An invoice refunded in part before its funds were
-transferred is held: what to send is then a decision for a person.
+transferred is held: what to send is then a decision for a person. A refund after the
+transfer is clawed back: :mod:`service.transfers.reversals` plans the reversals with the
+refund, and :func:`transfer_foundation_funds` sends them after the transfers.
 """
 
 from __future__ import annotations
@@ -37,12 +39,14 @@ from service.db.models.ledger import (
     FoundationTransfer,
     LedgerEntry,
     LedgerTransaction,
+    TransferReversal,
     TransferStatus,
 )
 from service.db.pagination import Page, fetch_page
 from service.ledger import journal
 from service.ledger.store import post
 from service.transfers.interface import PayoutProvider, TransferError, TransferRequest
+from service.transfers.reversals import mark_received, send_reversals
 
 __all__ = [
     "Held",
@@ -84,6 +88,8 @@ class TransfersReport:
     manual: int = 0  # recorded as owed, to be made by hand
     held: list[Held] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # the provider's refusals
+    reversed: int = 0  # reversals made by the provider (refunds after the transfer)
+    reversals_manual: int = 0  # reversals recorded as owed back, to be received by hand
 
 
 async def _nets(session: AsyncSession, invoice: Invoice) -> dict[str, int]:
@@ -297,10 +303,12 @@ async def transfer_foundation_funds(
     provider: PayoutProvider,
     invoice_id: uuid.UUID | None = None,
 ) -> TransfersReport:
-    """Plan then send: what a paid invoice owes each foundation, exactly once."""
+    """Plan then send: what a paid invoice owes each foundation, exactly once; then what
+    refunds since took back (the reversals planned with them), exactly once."""
     planned, held = await plan_transfers(sessions, invoice_id)
     sent, manual, failed = await send_transfers(sessions, provider, invoice_id)
-    return TransfersReport(planned, sent, manual, held, failed)
+    reversed_, owed_back, refused = await send_reversals(sessions, provider, invoice_id)
+    return TransfersReport(planned, sent, manual, held, failed + refused, reversed_, owed_back)
 
 
 async def transfer_in_background(
@@ -325,11 +333,16 @@ async def transfer_in_background(
 
 async def mark_made(session: AsyncSession, transfer_id: uuid.UUID, reference: str) -> bool:
     """A transfer recorded as owed (manual provider) was made by hand: the money leaves
-    clearing, nothing is in transit any more. False when it was already marked; raises
-    TransferError for an unknown or still pending transfer (flushes; the caller commits)."""
+    clearing, nothing is in transit any more. The id of a reversal recorded as owed back
+    marks it received (the money is back in clearing). False when it was already marked;
+    raises TransferError for an unknown or still pending one (flushes; the caller
+    commits)."""
     row = await session.get(FoundationTransfer, transfer_id, with_for_update=True)
     if row is None:
-        raise TransferError(f"no foundation transfer {transfer_id}")
+        reversal = await session.get(TransferReversal, transfer_id, with_for_update=True)
+        if reversal is not None:
+            return await mark_received(session, reversal, reference)
+        raise TransferError(f"no foundation transfer or reversal {transfer_id}")
     if row.status == TransferStatus.SENT.value:
         return False
     if row.status != TransferStatus.MANUAL.value:

@@ -3,8 +3,10 @@
 ``transfer`` creates a Transfer from the platform's balance to a connected account
 (``destination``), grouped with the charge that funded it (``transfer_group``), our ids in
 ``metadata``, and the request's idempotency key: the same request after a crash or a
-timeout is recognised by Stripe and answered with the same transfer. Stripe's errors are
-translated to :class:`TransferError` here: nothing above imports ``stripe``.
+timeout is recognised by Stripe and answered with the same transfer. ``reverse`` creates a
+transfer reversal (``POST /v1/transfers/{id}/reversals``): the amount goes back from the
+connected account to the platform's balance, under its own idempotency key. Stripe's errors
+are translated to :class:`TransferError` here: nothing above imports ``stripe``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,13 @@ from typing import Any
 
 import stripe
 
-from service.transfers.interface import Transfer, TransferError, TransferRequest
+from service.transfers.interface import (
+    Reversal,
+    ReversalRequest,
+    Transfer,
+    TransferError,
+    TransferRequest,
+)
 
 __all__ = ["StripeConnectProvider"]
 
@@ -55,3 +63,25 @@ class StripeConnectProvider:
                 "idempotency key makes it the same transfer)"
             ) from exc
         return Transfer(str(made.id), request)
+
+    def reverse(self, request: ReversalRequest) -> Reversal:
+        params: dict[str, Any] = {
+            "amount": request.amount_minor,
+            "metadata": dict(request.metadata),
+        }
+        if request.description:
+            params["description"] = request.description
+        try:
+            made = self._client.v1.transfers.reversals.create(
+                request.transfer_id,
+                params=params,  # type: ignore[arg-type]
+                options={"idempotency_key": request.idempotency_key},
+            )
+        except stripe.StripeError as exc:
+            raise TransferError(
+                f"Stripe refused or failed the reversal {request.idempotency_key} of transfer "
+                f"{request.transfer_id}: {exc.user_message or exc} (the connected account's "
+                "balance must cover it, and no more than what is left of the transfer can be "
+                "reversed; sending again is safe, the idempotency key makes it the same reversal)"
+            ) from exc
+        return Reversal(str(made.id), request)

@@ -101,9 +101,14 @@ async def stripe_webhook(
         raise ApiError(
             400, "malformed_event", f"the event is not of a shape we can apply: {exc}", exc.field
         ) from None
-    if outcome is Outcome.APPLIED and event.get("type") in PAID_EVENTS:
+    if outcome is Outcome.APPLIED and event.get("type") in _TRANSFER_EVENTS:
+        # paid: the net amounts go to the foundations; refunded: what was already sent
+        # comes back (reversals, planned with the refund)
         _start_transfers(request, background)
     return WebhookAck(received=True, outcome=outcome)
+
+
+_TRANSFER_EVENTS = PAID_EVENTS | {"charge.refunded"}
 
 
 def _start_transfers(request: Request, background: BackgroundTasks) -> None:

@@ -1,6 +1,6 @@
 """Ledger and billing: the double-entry journal, invoices and their lines, gateway
-customers, processed webhook events, billing runs started from the API, and the transfers of
-each paid invoice's funds to the foundations."""
+customers, processed webhook events, billing runs started from the API, the transfers of
+each paid invoice's funds to the foundations, and their reversals when a refund follows."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ __all__ = [
     "BillingRun",
     "BillingRunStatus",
     "FoundationTransfer",
+    "TransferReversal",
     "TransferStatus",
     "Invoice",
     "InvoiceLine",
@@ -177,6 +178,38 @@ class FoundationTransfer(Base):
     commons_id: Mapped[str] = mapped_column(String(64))
     foundation_id: Mapped[str] = mapped_column(String(64), index=True)
     destination: Mapped[str] = mapped_column(String(100))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(20), default=TransferStatus.PENDING.value)
+    provider: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    external_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class TransferReversal(Base):
+    """The part of a foundation transfer taken back because the invoice that funded it was
+    refunded after the transfer (a clawback). One row per refund and commons, ever: a
+    redelivered refund plans nothing more. ``status`` reads as for transfers: ``pending``
+    (planned, not yet asked of the provider), ``sent`` (the money is back on the platform's
+    balance), ``manual`` (owed back by the foundation, to be received by hand)."""
+
+    __tablename__ = "transfer_reversals"
+    __table_args__ = (
+        enum_check("status", "status", TransferStatus),
+        UniqueConstraint("refund_id", "commons_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    transfer_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("foundation_transfers.id", ondelete="RESTRICT"), index=True
+    )
+    invoice_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("invoices.id", ondelete="RESTRICT"), index=True
+    )
+    # the gateway's refund id (re_...), or <charge>:<cumulative refunded> when it gave none
+    refund_id: Mapped[str] = mapped_column(String(200))
+    commons_id: Mapped[str] = mapped_column(String(64))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(20), default=TransferStatus.PENDING.value)

@@ -429,3 +429,57 @@ async def test_a_paid_webhook_sends_the_funds_to_the_foundation(
     assert sorted(r.amount_minor for r in provider.requests) == [250, 1000]
     assert {r.transfer_group for r in provider.requests} == {f"invoice_{invoice['id']}"}
     assert provider.moved("acct_1GeoFoundation") == 1250
+
+
+async def test_a_refund_webhook_after_the_transfer_takes_the_funds_back(
+    app: FastAPI, client: AsyncClient, billing: Billing
+) -> None:
+    provider = RecordingProvider()
+    app.state.foundation_transfers = provider
+    app.state.billing = BillingContext(
+        BillingConfig(stripe_webhook_secret=WEBHOOK_SECRET), ManualGateway()
+    )
+    await client.put(
+        "/v1/billing/payout-account",
+        json={"account_id": "acct_1GeoFoundation"},
+        headers=billing.foundation.headers,
+    )
+    invoice = await _acme_invoice(client, billing)
+    paid = event(
+        "evt_paid_2",
+        "invoice.paid",
+        {
+            "id": f"in_manual_{invoice['id']}",
+            "object": "invoice",
+            "charge": "ch_acme_1",
+            "metadata": {"copyfair_invoice_id": invoice["id"]},
+        },
+    )
+    refunded = event(
+        "evt_refund_1",
+        "charge.refunded",
+        {
+            "id": "ch_acme_1",
+            "object": "charge",
+            "amount_refunded": 500,
+            "refunds": {"data": [{"id": "re_acme_1", "amount": 500}]},
+        },
+    )
+    for body in (paid, refunded, refunded):  # the refund delivered twice
+        payload, signature = signed(body, WEBHOOK_SECRET)
+        answer = await client.post(
+            "/v1/webhooks/stripe",
+            content=payload,
+            headers={"Stripe-Signature": signature, "Content-Type": "application/json"},
+        )
+        assert answer.status_code == 200, answer.text
+    # 500 of 1250 refunded: 40 % of what each commons received (1000 and 250) comes back,
+    # sent by the transfer run the refund webhook started, once
+    assert sorted(r.request.amount_minor for r in provider.reversals.values()) == [100, 400]
+    geo, maps = billing.world.commons["geo"], billing.world.commons["maps"]
+    assert {r.idempotency_key for r in provider.reversal_requests} == {
+        f"copyfair-reversal-re_acme_1-{commons}" for commons in (geo, maps)
+    }
+    assert provider.kept("acct_1GeoFoundation") == 750
+    ledger = (await client.get(f"/v1/commons/{geo}/ledger")).json()
+    assert [t["to_foundation_minor"] for t in ledger["totals"]] == [1000 - 400]

@@ -1,5 +1,6 @@
 """Transfer providers and their configuration: the mode from the environment, the Stripe
-Connect provider's exact request (through a transport that records it), errors translated."""
+Connect provider's exact requests (transfer and reversal, through a transport that records
+them), errors translated."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 import stripe
 
 from service.transfers.config import TransfersMode, make_provider, transfers_config_from_env
-from service.transfers.interface import TransferError, TransferRequest
+from service.transfers.interface import ReversalRequest, TransferError, TransferRequest
 from service.transfers.manual import ManualProvider
 from service.transfers.stripe_connect import StripeConnectProvider
 
@@ -109,3 +110,62 @@ def test_the_stripe_provider_translates_a_refusal() -> None:
     provider = StripeConnectProvider("sk_test_x", "http://127.0.0.1:9", http_client=http)
     with pytest.raises(TransferError, match="No such destination.*sending again is safe"):
         provider.transfer(REQUEST)
+
+
+REVERSAL = ReversalRequest(
+    transfer_id="tr_1Abc",
+    amount_minor=384,
+    currency="EUR",
+    idempotency_key="copyfair-reversal-re_1-geo",
+    description="Refund re_1 of invoice inv: commons geo's share taken back",
+    metadata={"copyfair_invoice_id": "inv", "commons_id": "geo", "refund_id": "re_1"},
+)
+
+
+def test_the_stripe_provider_reverses_part_of_a_transfer_with_our_idempotency_key() -> None:
+    from urllib.parse import parse_qs
+
+    http = CapturingHTTP(
+        200, {"id": "trr_1Xyz", "object": "transfer_reversal", "amount": 384, "transfer": "tr_1Abc"}
+    )
+    provider = StripeConnectProvider("sk_test_x", "http://127.0.0.1:9", http_client=http)
+    made = provider.reverse(REVERSAL)
+    assert made.external_id == "trr_1Xyz" and made.request == REVERSAL
+    ((method, url, headers, body),) = http.calls
+    assert (method, url) == ("post", "http://127.0.0.1:9/v1/transfers/tr_1Abc/reversals")
+    assert headers["Idempotency-Key"] == "copyfair-reversal-re_1-geo"
+    form = {k: v[0] for k, v in parse_qs(body).items()}
+    assert form == {
+        "amount": "384",
+        "description": "Refund re_1 of invoice inv: commons geo's share taken back",
+        "metadata[copyfair_invoice_id]": "inv",
+        "metadata[commons_id]": "geo",
+        "metadata[refund_id]": "re_1",
+    }
+
+
+def test_the_stripe_provider_translates_a_refused_reversal() -> None:
+    http = CapturingHTTP(
+        400,
+        {
+            "error": {
+                "type": "invalid_request_error",
+                "message": "Transfer tr_1Abc has already been fully reversed",
+            }
+        },
+    )
+    provider = StripeConnectProvider("sk_test_x", "http://127.0.0.1:9", http_client=http)
+    with pytest.raises(TransferError, match="already been fully reversed.*sending again is safe"):
+        provider.reverse(REVERSAL)
+
+
+def test_the_manual_provider_records_a_reversal_as_owed_back() -> None:
+    made = ManualProvider().reverse(REVERSAL)
+    assert made.external_id == "manual-copyfair-reversal-re_1-geo" and made.request == REVERSAL
+
+
+def test_a_reversal_request_is_checked() -> None:
+    with pytest.raises(TransferError, match="amount must be positive, got 0"):
+        ReversalRequest("tr_1", 0, "EUR", "copyfair-reversal-re-x")
+    with pytest.raises(TransferError, match="no transfer to reverse"):
+        ReversalRequest("", 1, "EUR", "copyfair-reversal-re-x")

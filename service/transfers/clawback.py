@@ -1,0 +1,107 @@
+"""How much of an invoice's foundation transfers a refund takes back, and its ledger entries:
+pure arithmetic, no database.
+
+**The rule.** The foundations received the invoice's pool net of processor fees (the sum of
+its transfers, ``transferred``). When the invoice has been refunded by ``refunded`` out of
+``paid``, the reversals made so far for it should add up to
+
+    floor(refunded × transferred / paid)
+
+in integer minor units: the refunded share of what was transferred, rounded down (in the
+foundation's favour by less than one minor unit). Each refund reverses the difference between
+that target and what earlier refunds already reversed, so rounding never accumulates and a
+full refund reverses every transfer exactly. That amount is split across the invoice's
+commons by largest remainder in proportion to what is left of each transfer (for the first
+refund, in proportion to the transfers themselves), so that the parts sum exactly to it and
+no commons gives back more than it received. Processor fees are not returned by a refund:
+the pools keep their share of the fee as a debit (as for a refund before the transfer).
+
+**The ledger.** A reversal is the mirror of a transfer: when planned, the amount comes back
+into the commons' pool from ``in_transit`` (owed back by the foundation); once the provider
+has made it, ``in_transit`` is settled into ``clearing`` (the platform's balance).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from licences.money import split
+from service.ledger.journal import AccountKind, Posting, Transaction, account, balanced
+
+__all__ = [
+    "ClawbackError",
+    "Sent",
+    "clawback",
+    "reversal_made",
+    "reversal_planned",
+]
+
+PLANNED_KIND = "transfer_reversal_planned"
+MADE_KIND = "transfer_reversed"
+
+
+class ClawbackError(ValueError):
+    """Amounts that cannot describe an invoice and its transfers."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """One transfer of the invoice: to whom, how much, and how much was reversed already."""
+
+    commons_id: str
+    amount_minor: int
+    reversed_minor: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.reversed_minor <= self.amount_minor:
+            raise ClawbackError(
+                f"transfer for commons {self.commons_id}: reversed {self.reversed_minor} is "
+                f"outside 0..{self.amount_minor}"
+            )
+
+
+def clawback(refunded_minor: int, paid_minor: int, sent: Sequence[Sent]) -> list[tuple[str, int]]:
+    """What the latest refund reverses, per commons (commons with nothing to reverse are left
+    out), when the invoice has been refunded by ``refunded_minor`` in all out of
+    ``paid_minor``. Empty when nothing is due (no transfer, or rounding left nothing yet)."""
+    if paid_minor <= 0:
+        raise ClawbackError(f"paid amount must be positive, got {paid_minor}")
+    if not 0 <= refunded_minor <= paid_minor:
+        raise ClawbackError(f"refunded {refunded_minor} is outside 0..{paid_minor}")
+    transferred = sum(s.amount_minor for s in sent)
+    done = sum(s.reversed_minor for s in sent)
+    due = refunded_minor * transferred // paid_minor - done
+    if due <= 0:  # a dispute won since may have lowered the refunded amount: never give back
+        return []
+    left = [s.amount_minor - s.reversed_minor for s in sent]
+    parts = split(due, left)  # due <= sum(left): target <= transferred
+    return [(s.commons_id, part) for s, part in zip(sent, parts, strict=True) if part > 0]
+
+
+def reversal_planned(
+    reference: str, commons_id: str, currency: str, amount_minor: int
+) -> Transaction:
+    """A reversal is planned: the amount comes back to the commons' pool (credited) and is
+    owed back by the foundation, in transit (debited)."""
+    return balanced(
+        PLANNED_KIND,
+        reference,
+        [
+            Posting(account(AccountKind.POOL, commons_id), currency, -amount_minor, commons_id),
+            Posting(account(AccountKind.IN_TRANSIT), currency, amount_minor, commons_id),
+        ],
+    )
+
+
+def reversal_made(reference: str, commons_id: str, currency: str, amount_minor: int) -> Transaction:
+    """The reversal is made: the money is back on the processor balance (clearing) and
+    nothing is in transit any more."""
+    return balanced(
+        MADE_KIND,
+        reference,
+        [
+            Posting(account(AccountKind.IN_TRANSIT), currency, -amount_minor, commons_id),
+            Posting(account(AccountKind.CLEARING), currency, amount_minor, commons_id),
+        ],
+    )
