@@ -98,7 +98,7 @@ def scan_project(
     if listing is None or started is None:
         started = time.perf_counter()
     if listing is None:
-        listing = walk(target, all_files=opts.all_files)
+        listing = walk(target, all_files=opts.all_files, exclude=opts.exclude)
     paths = tuple(e.path for e in listing.entries)
     stored = InventoryCache.before_scan(opts.cache_dir, listing, opts.hub_cache, time.time_ns())
     remember_tree(listing.root, paths, stored)

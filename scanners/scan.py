@@ -40,6 +40,7 @@ class ScanOptions:
     jobs: int | None = None  # worker processes; None = CPU count; 1 = in-process
     cache_dir: Path | None = None  # None disables the cache
     hub_cache: Path | None = None  # a Hugging Face hub cache to find dataset cards in
+    exclude: tuple[str, ...] = ()  # gitignore-style patterns of paths to leave out
 
 
 _UNICODE_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # UTF-32's too
@@ -203,7 +204,7 @@ def scan_tree(target: str | os.PathLike[str], options: ScanOptions | None = None
     """
     opts = options or ScanOptions()
     started = time.perf_counter()
-    listing = walk(target, all_files=opts.all_files)
+    listing = walk(target, all_files=opts.all_files, exclude=opts.exclude)
     return scan_listing(target, listing, opts, started)[0]
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -223,9 +224,52 @@ def _walk_plain(root: Path, notes: tuple[str, ...] = ()) -> Walk:
     return col.result(git=False, notes=notes)
 
 
-def walk(target: str | os.PathLike[str], *, all_files: bool = False) -> Walk:
+def walk(
+    target: str | os.PathLike[str], *, all_files: bool = False, exclude: Sequence[str] = ()
+) -> Walk:
     """List the files of ``target`` to scan. Raises :class:`TargetError` when the
-    target itself is missing or unreadable; every other problem is a ``Skipped``."""
+    target itself is missing or unreadable; every other problem is a ``Skipped``.
+    ``exclude``: gitignore-style patterns (:func:`exclusion`) of paths to leave out."""
+    listing = _walk(target, all_files)
+    return excluded(listing, exclude) if exclude else listing
+
+
+class ExcludeError(ValueError):
+    """An ``--exclude`` pattern that is not a valid gitignore-style pattern."""
+
+
+def exclusion(patterns: Sequence[str]) -> Callable[[str], bool]:
+    """Whether a relative POSIX path is excluded by ``patterns``: gitignore's syntax and
+    meaning (``pathspec``): ``tests/data/`` a directory below the root, ``*.min.js`` a name
+    at any depth, ``**/fixtures/**``, ``!keep.txt`` to take one back. Raises
+    :class:`ExcludeError` naming a pattern that cannot be compiled."""
+    import pathspec
+
+    for pattern in patterns:
+        if not pattern.strip() or pattern.lstrip().startswith("#"):
+            raise ExcludeError(f"--exclude {pattern!r}: an empty pattern or a comment")
+        try:
+            pathspec.GitIgnoreSpec.from_lines([pattern])
+        except ValueError as exc:  # pathspec's GitIgnorePatternError is one
+            raise ExcludeError(
+                f"--exclude {pattern!r}: not a gitignore-style pattern ({exc})"
+            ) from None
+    match: Callable[[str], bool] = pathspec.GitIgnoreSpec.from_lines(patterns).match_file
+    return match
+
+
+def excluded(listing: Walk, patterns: Sequence[str]) -> Walk:
+    """``listing`` without the files (and skipped paths) that ``patterns`` exclude; a note
+    says how many files were left out and by which patterns."""
+    matches = exclusion(patterns)
+    entries = tuple(e for e in listing.entries if not matches(e.path))
+    skipped = tuple(s for s in listing.skipped if not matches(s.path))
+    gone = len(listing.entries) - len(entries)
+    note = f"{gone} files excluded by --exclude {' '.join(patterns)}"
+    return listing._replace(entries=entries, skipped=skipped, notes=(*listing.notes, note))
+
+
+def _walk(target: str | os.PathLike[str], all_files: bool) -> Walk:
     root, single = resolve_target(target)
     if single is not None:
         col = _Collector(root)

@@ -18,7 +18,7 @@ directory target is one of the tree's files, so its stat is in the key too.
 Usage as the full command takes it (any other form falls back to it)::
 
     copyfair scan PATH [--format json|text] [-o FILE] [--cache-dir DIR]
-                       [--show-skipped] [--all-files] [-j N]
+                       [--show-skipped] [--all-files] [-j N] [--exclude PATTERN]...
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ _VALUE_OPTIONS = {
     "--cache-dir": "cache_dir",
     "-j": "jobs",
     "--jobs": "jobs",
+    "--exclude": "exclude",
 }
 _FLAGS = {"--show-skipped": "show_skipped", "--all-files": "all_files"}
 
@@ -61,7 +62,15 @@ class ReplayArgs:
     """The options of a scan that may be replayed (the rest keep their defaults). A plain
     class: importing dataclasses costs more than this whole module."""
 
-    __slots__ = ("all_files", "cache_dir", "output", "output_format", "path", "show_skipped")
+    __slots__ = (
+        "all_files",
+        "cache_dir",
+        "exclude",
+        "output",
+        "output_format",
+        "path",
+        "show_skipped",
+    )
 
     def __init__(
         self,
@@ -71,6 +80,7 @@ class ReplayArgs:
         cache_dir: str | None = None,
         show_skipped: bool = False,
         all_files: bool = False,
+        exclude: tuple[str, ...] = (),
     ) -> None:
         self.path = path
         self.output_format = output_format
@@ -78,6 +88,7 @@ class ReplayArgs:
         self.cache_dir = cache_dir
         self.show_skipped = show_skipped
         self.all_files = all_files
+        self.exclude = exclude
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
@@ -88,6 +99,7 @@ def parse_args(args: Sequence[str]) -> ReplayArgs | None:
     """The arguments after ``scan``, or None when they hold anything else than a PATH and
     the options above (or a value the full command would refuse)."""
     found: dict[str, str | bool] = {}
+    exclude: list[str] = []
     paths: list[str] = []
     i = 0
     while i < len(args):
@@ -105,7 +117,10 @@ def parse_args(args: Sequence[str]) -> ReplayArgs | None:
                 value = args[i]
             if not value:
                 return None
-            found[_VALUE_OPTIONS[name]] = value
+            if name == "--exclude":
+                exclude.append(value)  # repeatable; checked by the walk
+            else:
+                found[_VALUE_OPTIONS[name]] = value
         elif arg.startswith("-") or paths:
             return None
         else:
@@ -124,6 +139,7 @@ def parse_args(args: Sequence[str]) -> ReplayArgs | None:
         cache_dir=_text(found.get("cache_dir")),
         show_skipped=bool(found.get("show_skipped", False)),
         all_files=bool(found.get("all_files", False)),
+        exclude=tuple(exclude),
     )
 
 
@@ -143,13 +159,13 @@ def try_replay(args: Sequence[str]) -> int | None:
     if parsed is None or not os.path.isdir(parsed.path):
         return None
     from scanners.errors import TargetError
-    from scanners.walk import walk
+    from scanners.walk import ExcludeError, walk
 
     try:
-        listing = walk(parsed.path, all_files=parsed.all_files)
-    except TargetError:
+        listing = walk(parsed.path, all_files=parsed.all_files, exclude=parsed.exclude)
+    except (TargetError, ExcludeError):
         return None  # the full command says what is wrong
-    _remember(parsed.path, parsed.all_files, listing)
+    _remember(parsed.path, parsed.all_files, parsed.exclude, listing)
     from datetime import date
 
     asked = (None, None, date.today()) if parsed.output_format == "json" else None
@@ -162,6 +178,7 @@ def try_replay(args: Sequence[str]) -> int | None:
         DEFAULT_MAX_FILE_SIZE,
         parsed.cache_dir,
         asked,
+        parsed.exclude,
     )
     rendered = replay_from(stored, parsed.output_format, started)
     if rendered is None:
@@ -189,12 +206,13 @@ def report_cache_of(
     max_file_size: int,
     cache_dir: str | None,
     asked: tuple[str | None, Period | None, date] | None,
+    exclude: tuple[str, ...] = (),
 ) -> ReportCache | None:
     """Where the report of this scan is stored (None: not stored for such a tree)."""
     from scanners.cache_files import default_cache_dir
     from scanners.report_cache import ReportCache
 
-    inputs = report_inputs(path, show_skipped, all_files, max_file_size, asked)
+    inputs = report_inputs(path, show_skipped, all_files, max_file_size, asked, exclude)
     directory = Path(cache_dir) if cache_dir else default_cache_dir()
     return ReportCache.for_listing(
         directory, listing, default_hub_cache(), inputs, name=output_format
@@ -207,6 +225,7 @@ def report_inputs(
     all_files: bool,
     max_file_size: int,
     asked: tuple[str | None, Period | None, date] | None,
+    exclude: tuple[str, ...] = (),
 ) -> tuple[object, ...]:
     """What the rendered report depends on besides the tree and copyfair's scanner
     (:class:`scanners.report_cache.ReportCache` covers those): the target as given, the
@@ -222,6 +241,7 @@ def report_inputs(
         show_skipped,
         all_files,
         max_file_size,
+        exclude,
         repr(asked),
         _signature(Path(profile)) if profile is not None else None,
         tuple(_signature(m) for m in modules),
@@ -263,18 +283,18 @@ def write(rendered: str, output: str | None) -> int:
 
 # The walk of the last try, which the full command reuses when it runs for the same
 # target (a miss costs no second walk).
-_LAST_WALK: tuple[str, bool, Walk] | None = None
+_LAST_WALK: tuple[str, bool, tuple[str, ...], Walk] | None = None
 
 
-def _remember(path: str, all_files: bool, listing: Walk) -> None:
+def _remember(path: str, all_files: bool, exclude: tuple[str, ...], listing: Walk) -> None:
     global _LAST_WALK
-    _LAST_WALK = (path, all_files, listing)
+    _LAST_WALK = (path, all_files, exclude, listing)
 
 
-def take_walk(path: str, all_files: bool) -> Walk | None:
+def take_walk(path: str, all_files: bool, exclude: tuple[str, ...] = ()) -> Walk | None:
     """The listing :func:`try_replay` made of ``path`` in this process, once."""
     global _LAST_WALK
     last, _LAST_WALK = _LAST_WALK, None
-    if last is not None and last[0] == path and last[1] == all_files:
-        return last[2]
+    if last is not None and last[:3] == (path, all_files, exclude):
+        return last[3]
     return None

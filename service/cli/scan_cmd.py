@@ -80,6 +80,20 @@ def default_hub_cache() -> Path | None:
     return hub()
 
 
+def _exclude_option(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
+    if not value:
+        return value
+    from scanners.walk import ExcludeError, exclusion
+
+    try:
+        exclusion(value)
+    except ExcludeError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+    return value
+
+
 def _period_option(ctx: click.Context, param: click.Parameter, value: str | None) -> Period | None:
     if value is None:
         return None
@@ -226,6 +240,16 @@ _FORMATS = [
     metavar="N",
     help="Worker processes [default: CPU count].",
 )
+@click.option(
+    "--exclude",
+    "exclude",
+    multiple=True,
+    metavar="PATTERN",
+    callback=_exclude_option,
+    help="Leave out paths matching this gitignore-style pattern (repeatable): "
+    "`tests/fixtures/` a directory below PATH, `*.min.js` a name at any depth, "
+    "`!keep.js` takes one back. The report's notes say how many files were left out.",
+)
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the scan cache.")
 @click.option(
     "--cache-dir",
@@ -259,6 +283,7 @@ def scan(
     all_files: bool,
     max_file_size: int,
     jobs: int | None,
+    exclude: tuple[str, ...],
     no_cache: bool,
     cache_dir: str | None,
     show_skipped: bool,
@@ -288,6 +313,8 @@ def scan(
         raise click.UsageError("give a PATH to scan or --sbom FILE (one of them)")
     if sbom is not None and rev is not None:
         raise click.UsageError("--rev applies to a scanned PATH, not to --sbom")
+    if sbom is not None and exclude:
+        raise click.UsageError("--exclude applies to a scanned PATH, not to --sbom")
     if report_url is not None and not token:
         raise click.UsageError("--report needs the API key: --token KEY or $COPYFAIR_TOKEN")
     try:
@@ -317,6 +344,7 @@ def scan(
                 jobs,
                 cache_dir,
                 asked,
+                exclude,
             )
         except TargetError as exc:
             click.echo(f"Error: cannot scan {exc}", err=True)
@@ -346,6 +374,7 @@ def scan(
                 cache_dir,
                 checksums=needs_checksums(choice),
                 obligations=request,
+                exclude=exclude,
             )
         except TargetError as exc:
             click.echo(f"Error: cannot scan {exc}", err=True)
@@ -396,6 +425,7 @@ def scan_rendered(
     jobs: int | None,
     cache_dir: str | None,
     asked: tuple[str | None, Period | None, date] | None,
+    exclude: tuple[str, ...] = (),
 ) -> str:
     """The report of PATH rendered in ``output_format`` (json or text): replayed from
     the report cache when every input is unchanged (:mod:`scanners.report_cache`), else
@@ -409,10 +439,20 @@ def scan_rendered(
     from service.cli.replay import SECONDS_TEXT, replay_from, report_cache_of, take_walk
 
     started = time.perf_counter()
-    listing = take_walk(path, all_files) or walk(path, all_files=all_files)
+    listing = take_walk(path, all_files, exclude) or walk(
+        path, all_files=all_files, exclude=exclude
+    )
     seconds_text = SECONDS_TEXT[output_format]
     stored = report_cache_of(
-        path, listing, output_format, show_skipped, all_files, max_file_size, cache_dir, asked
+        path,
+        listing,
+        output_format,
+        show_skipped,
+        all_files,
+        max_file_size,
+        cache_dir,
+        asked,
+        exclude,
     )
     rendered = replay_from(stored, output_format, started)
     if rendered is not None:
@@ -432,6 +472,7 @@ def scan_rendered(
         obligations=request,
         listing=listing,
         started=started,
+        exclude=exclude,
     )
     renderer = get_format(OutputFormat(output_format))
     problems = report.obligations.problems if report.obligations is not None else ()
@@ -481,6 +522,7 @@ def scan_path(
     obligations: ObligationsRequest | None = None,
     listing: Walk | None = None,
     started: float | None = None,
+    exclude: tuple[str, ...] = (),
 ) -> ProjectReport:
     """Scan PATH (or its revision REV); ``checksums``: read the SHA-1 of licensed files
     (for SPDX) while they are still there (a revision's files are deleted afterwards);
@@ -496,6 +538,7 @@ def scan_path(
         jobs=jobs,
         cache_dir=None if no_cache else Path(cache_dir) if cache_dir else default_cache_dir(),
         hub_cache=default_hub_cache(),
+        exclude=exclude,
     )
     if rev is None:
         report = scan_project(path, options, listing=listing, started=started)

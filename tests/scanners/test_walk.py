@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from scanners.errors import TargetError
-from scanners.walk import walk
+from scanners.walk import ExcludeError, exclusion, walk
 from tests.scanners.pipeline_fixtures import make_repo, running_as_root, write
 
 
@@ -204,3 +204,39 @@ def test_an_ignored_directory_inside_a_repository_is_walked_plainly(tmp_path: Pa
     listing = walk(tmp_path / "scratch")
     assert [e.path for e in listing.entries] == ["a.txt"]
     assert not listing.git and "no tracked files" in listing.notes[0]
+
+
+def test_exclude_patterns_follow_gitignore(tmp_path: Path) -> None:
+    for rel in (
+        "src/a.py",
+        "src/vendor.min.js",
+        "src/keep.min.js",
+        "tests/fixtures/LICENSE",
+        "tests/fixtures/deep/COPYING",
+        "tests/test_a.py",
+        "docs/fixtures/x.md",
+    ):
+        write(tmp_path, rel, "x\n")
+    listing = walk(tmp_path, exclude=("tests/fixtures/", "*.min.js", "!keep.min.js"))
+    assert [e.path for e in listing.entries] == [
+        "docs/fixtures/x.md",  # "tests/fixtures/" is anchored at the root
+        "src/a.py",
+        "src/keep.min.js",
+        "tests/test_a.py",
+    ]
+    assert listing.notes[-1] == (
+        "3 files excluded by --exclude tests/fixtures/ *.min.js !keep.min.js"
+    )
+
+
+def test_excluded_paths_are_not_reported_as_skipped(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", "x\n")
+    os.symlink("/etc/passwd", tmp_path / "out.txt")
+    assert [s.path for s in walk(tmp_path).skipped] == ["out.txt"]
+    assert walk(tmp_path, exclude=("out.txt",)).skipped == ()
+
+
+@pytest.mark.parametrize("pattern", ["", "  ", "# a comment", "!"])
+def test_an_invalid_exclude_pattern_is_named(pattern: str) -> None:
+    with pytest.raises(ExcludeError, match="--exclude"):
+        exclusion([pattern])

@@ -286,3 +286,26 @@ def test_a_tree_with_a_policy_is_checked_every_time(
     assert _console(monkeypatch, *_args(tree, tmp_path)) == 1
     assert calls.count == 2  # a report checked against a policy is never stored
     assert "Policy failed" in capsys.readouterr().err
+
+
+def test_exclude_leaves_paths_out_and_is_part_of_the_key(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = _Calls(monkeypatch)
+    every = _args(tree, tmp_path)
+    some = _args(tree, tmp_path, "--exclude", "src/", "--exclude=*.md")
+    paths = []
+    for args in (every, every, some, some, every):
+        assert _console(monkeypatch, *args) == 0
+        paths.append([f["path"] for f in json.loads(capsys.readouterr().out)["files"]])
+    # one report is stored per tree and format: other options are a miss (and replace it)
+    assert calls.count == 3
+    assert paths[0] == paths[1] == paths[4] == ["LICENSE", "src/dual.py", "src/peer.py"]
+    assert paths[2] == paths[3] == ["LICENSE"]
+
+
+def test_an_invalid_exclude_pattern_exits_2_naming_it(
+    tree: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _console(monkeypatch, "scan", str(tree), "--exclude", "!") == 2
+    assert "--exclude '!'" in capsys.readouterr().err
