@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.billing.interface import BillingGateway
@@ -26,8 +26,9 @@ from service.billing.payments import (
     record_reversal,
     reinstate,
 )
-from service.db.models import Invoice, WebhookEvent
-from service.ledger.store import recorded
+from service.db.models import Invoice, LedgerEntry, LedgerTransaction, WebhookEvent
+from service.ledger import journal
+from service.transfers.disputes import plan_dispute_reversals, plan_dispute_won
 from service.transfers.reversals import plan_reversals
 
 __all__ = ["MalformedEventError", "Outcome", "apply_event"]
@@ -143,6 +144,32 @@ async def _invoice_of_charge(
     return found
 
 
+def _dispute_id(obj: Mapping[str, Any]) -> str:
+    dispute = _text(obj, "id")
+    if dispute is None:
+        raise MalformedEventError(
+            "data.object.id", f"expected the dispute's id (<= {MAX_ID} chars, without NUL)"
+        )
+    return dispute
+
+
+async def _withdrawn(session: AsyncSession, reference: str) -> int | None:
+    """What the dispute recorded under ``reference`` took from the platform's balance (its
+    clearing posting), None when it was not recorded."""
+    found = await session.scalar(
+        select(LedgerTransaction.id).where(LedgerTransaction.reference == reference)
+    )
+    if found is None:
+        return None
+    total = await session.scalar(
+        select(func.sum(LedgerEntry.amount_minor)).where(
+            LedgerEntry.transaction_id == found,
+            LedgerEntry.account == journal.account(journal.AccountKind.CLEARING),
+        )
+    )
+    return -int(total or 0)
+
+
 async def _dispatch(
     session: AsyncSession, kind: str, obj: Mapping[str, Any], gateway: BillingGateway
 ) -> Outcome:
@@ -183,19 +210,27 @@ async def _dispatch(
         invoice = await _invoice_of_charge(session, _text(obj, "charge"), None)
         if invoice is None:
             return Outcome.IGNORED
-        dispute = _text(obj, "id")
+        dispute = _dispute_id(obj)
         amount = _minor(obj.get("amount"), "data.object.amount")
         changed = await record_reversal(session, invoice, "dispute", f"dispute:{dispute}", amount)
+        if changed:  # funds already transferred are taken back, as for a refund
+            await plan_dispute_reversals(session, invoice, dispute)
         return Outcome.APPLIED if changed else Outcome.NO_CHANGE
     if kind == "charge.dispute.closed" and obj.get("status") == "won":
         invoice = await _invoice_of_charge(session, _text(obj, "charge"), None)
         if invoice is None:
             return Outcome.IGNORED
-        dispute = _text(obj, "id")
-        if not await recorded(session, f"dispute:{dispute}"):
+        dispute = _dispute_id(obj)
+        withdrawn = await _withdrawn(session, f"dispute:{dispute}")
+        if withdrawn is None:
             raise NotReadyError(f"dispute {dispute} closed before it was recorded as opened")
         amount = _minor(obj.get("amount"), "data.object.amount")
-        changed = await reinstate(session, invoice, f"dispute-won:{dispute}", amount)
+        # no more than the dispute took (less when the invoice was mostly refunded already)
+        changed = await reinstate(
+            session, invoice, f"dispute-won:{dispute}", min(amount, withdrawn)
+        )
+        if changed:  # what was taken back from the foundations is sent again
+            await plan_dispute_won(session, invoice, dispute)
         return Outcome.APPLIED if changed else Outcome.NO_CHANGE
     return Outcome.IGNORED
 

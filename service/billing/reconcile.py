@@ -3,8 +3,9 @@
 For each invoice: the ledger must hold its issue (once finalised) and its payment (once
 paid) with the invoice's total; the gateway, when it knows the invoice, must agree on the
 status (paid or not) and the total. For each transfer to a foundation: the ledger must hold
-its planning (the amount into payouts in transit) and, once sent, its sending. For each
-reversal of a transfer (a refund after it): the same, in the other direction, and the
+its planning (the amount into payouts in transit) and, once sent, its sending (a won
+dispute's transfer too). For each reversal of a transfer (a refund or lost dispute after it):
+the same, in the other direction, and the
 reversals of a transfer never exceed it. Differences are data, never an exception.
 """
 
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.billing.interface import BillingGateway
 from service.db.models import Invoice, InvoiceLine, InvoiceStatus, LedgerEntry, LedgerTransaction
 from service.db.models.ledger import FoundationTransfer, TransferReversal, TransferStatus
+from service.transfers.foundation import planned_reference, sent_reference
 
 __all__ = ["Difference", "reconcile"]
 
@@ -63,12 +65,12 @@ async def _moved(session: AsyncSession, reference: str, account: str) -> int | N
 async def _transfers(session: AsyncSession) -> list[Difference]:
     out: list[Difference] = []
     for row in await session.scalars(select(FoundationTransfer).order_by(FoundationTransfer.id)):
-        iid, suffix = str(row.invoice_id), f"{row.invoice_id}:{row.commons_id}"
-        planned = await _moved(session, f"transfer-planned:{suffix}", "in_transit")
+        iid = str(row.invoice_id)
+        planned = await _moved(session, planned_reference(row), "in_transit")
         if planned != -row.amount_minor:
             what = f"ledger transfer planned for commons {row.commons_id}"
             out.append(Difference(iid, what, str(-row.amount_minor), str(planned)))
-        sent = await _moved(session, f"transfer-sent:{suffix}", "in_transit")
+        sent = await _moved(session, sent_reference(row), "in_transit")
         if row.status == TransferStatus.SENT and sent != row.amount_minor:
             what = f"ledger transfer sent for commons {row.commons_id}"
             out.append(Difference(iid, what, str(row.amount_minor), str(sent)))

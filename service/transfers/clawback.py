@@ -19,6 +19,12 @@ the pools keep their share of the fee as a debit (as for a refund before the tra
 **The ledger.** A reversal is the mirror of a transfer: when planned, the amount comes back
 into the commons' pool from ``in_transit`` (owed back by the foundation); once the provider
 has made it, ``in_transit`` is settled into ``clearing`` (the platform's balance).
+
+**Won disputes.** A lost dispute counts as a refund (the same rule). A won one lowers
+``refunded`` again, so the target above falls below what was reversed: the difference is
+sent to the foundations again (:func:`reinstatement`), split by largest remainder in
+proportion to what each commons has had reversed and not yet sent again. ``reversed_minor``
+is therefore always *net*: reversals less what was sent again after won disputes.
 """
 
 from __future__ import annotations
@@ -32,7 +38,9 @@ from service.ledger.journal import AccountKind, Posting, Transaction, account, b
 __all__ = [
     "ClawbackError",
     "Sent",
+    "allocate",
     "clawback",
+    "reinstatement",
     "reversal_made",
     "reversal_planned",
 ]
@@ -47,7 +55,8 @@ class ClawbackError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Sent:
-    """One transfer of the invoice: to whom, how much, and how much was reversed already."""
+    """One commons' transfer of the invoice: to whom, how much, and how much was reversed
+    already, net of what won disputes sent again."""
 
     commons_id: str
     amount_minor: int
@@ -77,6 +86,39 @@ def clawback(refunded_minor: int, paid_minor: int, sent: Sequence[Sent]) -> list
     left = [s.amount_minor - s.reversed_minor for s in sent]
     parts = split(due, left)  # due <= sum(left): target <= transferred
     return [(s.commons_id, part) for s, part in zip(sent, parts, strict=True) if part > 0]
+
+
+def reinstatement(
+    refunded_minor: int, paid_minor: int, sent: Sequence[Sent]
+) -> list[tuple[str, int]]:
+    """What to send again, per commons, once a won dispute lowered the invoice's refunded
+    amount to ``refunded_minor``: what was reversed (net) beyond the rule's target. Empty
+    when the reversals do not exceed it (e.g. the dispute came before the transfer)."""
+    if paid_minor <= 0:
+        raise ClawbackError(f"paid amount must be positive, got {paid_minor}")
+    if not 0 <= refunded_minor <= paid_minor:
+        raise ClawbackError(f"refunded {refunded_minor} is outside 0..{paid_minor}")
+    transferred = sum(s.amount_minor for s in sent)
+    done = sum(s.reversed_minor for s in sent)
+    due = done - refunded_minor * transferred // paid_minor
+    if due <= 0:
+        return []
+    parts = split(due, [s.reversed_minor for s in sent])  # due <= done
+    return [(s.commons_id, part) for s, part in zip(sent, parts, strict=True) if part > 0]
+
+
+def allocate(amount_minor: int, rooms: Sequence[int]) -> list[int]:
+    """One commons' reversal spread over its transfers (the first, then those sent again
+    after won disputes), each up to what is left of it: a provider reverses a transfer by at
+    most its amount. Greedy, in order, so that with one transfer nothing changes."""
+    if not 0 <= amount_minor <= sum(rooms) or any(r < 0 for r in rooms):
+        raise ClawbackError(f"cannot take {amount_minor} out of transfers with {list(rooms)} left")
+    out = []
+    for room in rooms:
+        take = min(room, amount_minor)
+        out.append(take)
+        amount_minor -= take
+    return out
 
 
 def reversal_planned(

@@ -19,17 +19,20 @@ The net amount is the commons' share of the payment net of processor fees (the `
 posting of the payment in the journal). An invoice refunded in part before its funds were
 transferred is held: what to send is then a decision for a person. A refund after the
 transfer is clawed back: :mod:`service.transfers.reversals` plans the reversals with the
-refund, and :func:`transfer_foundation_funds` sends them after the transfers.
+refund, and :func:`transfer_foundation_funds` sends them after the transfers. A lost dispute
+is clawed back as a refund is; a won one sends what it had taken back again, in transfer rows
+of its own (``dispute_id``, idempotency key ``copyfair-transfer-dispute-won-<id>-<commons>``)
+planned by :mod:`service.transfers.disputes` and sent here with the others.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from dataclasses import astuple, dataclass, field
+from functools import partial
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -47,15 +50,19 @@ from service.ledger import journal
 from service.ledger.store import post
 from service.transfers.interface import PayoutProvider, TransferError, TransferRequest
 from service.transfers.reversals import mark_received, send_reversals
+from service.transfers.sending import Send, send_pending
 
 __all__ = [
     "Held",
     "TransfersReport",
+    "dispute_won_key",
     "idempotency_key",
     "list_transfers",
     "mark_made",
     "plan_transfers",
+    "planned_reference",
     "send_transfers",
+    "sent_reference",
     "transfer_foundation_funds",
     "transfer_group",
     "transfer_in_background",
@@ -153,9 +160,7 @@ async def _plan_invoice(session: AsyncSession, invoice: Invoice) -> tuple[int, l
         await session.flush()
         await post(
             session,
-            journal.transfer_planned(
-                f"transfer-planned:{invoice.id}:{commons_id}", commons_id, invoice.currency, net
-            ),
+            journal.transfer_planned(planned_reference(row), commons_id, invoice.currency, net),
         )
         planned += 1
     return planned, held
@@ -206,7 +211,43 @@ async def plan_transfers(
     return planned, held
 
 
+def dispute_won_key(dispute_id: str, commons_id: str) -> str:
+    return f"copyfair-transfer-dispute-won-{dispute_id}-{commons_id}"
+
+
+def planned_reference(row: FoundationTransfer) -> str:
+    """The ledger reference of a transfer's planning: by invoice and commons for the
+    payment's own, by row id for a won dispute's (a dispute id may be long)."""
+    if row.dispute_id:
+        return f"transfer-planned:{row.id}"
+    return f"transfer-planned:{row.invoice_id}:{row.commons_id}"
+
+
+def sent_reference(row: FoundationTransfer) -> str:
+    if row.dispute_id:
+        return f"transfer-sent:{row.id}"
+    return f"transfer-sent:{row.invoice_id}:{row.commons_id}"
+
+
 def _request(row: FoundationTransfer) -> TransferRequest:
+    metadata = {
+        "copyfair_invoice_id": str(row.invoice_id),
+        "commons_id": row.commons_id,
+        "foundation_id": row.foundation_id,
+    }
+    if row.dispute_id:
+        return TransferRequest(
+            destination=row.destination,
+            amount_minor=row.amount_minor,
+            currency=row.currency,
+            idempotency_key=dispute_won_key(row.dispute_id, row.commons_id),
+            transfer_group=transfer_group(row.invoice_id),
+            description=(
+                f"Dispute {row.dispute_id} of invoice {row.invoice_id} won: commons "
+                f"{row.commons_id}'s share sent again"
+            ),
+            metadata={**metadata, "dispute_id": row.dispute_id},
+        )
     return TransferRequest(
         destination=row.destination,
         amount_minor=row.amount_minor,
@@ -214,50 +255,22 @@ def _request(row: FoundationTransfer) -> TransferRequest:
         idempotency_key=idempotency_key(row.invoice_id, row.commons_id),
         transfer_group=transfer_group(row.invoice_id),
         description=f"Reciprocity for commons {row.commons_id}, invoice {row.invoice_id}",
-        metadata={
-            "copyfair_invoice_id": str(row.invoice_id),
-            "commons_id": row.commons_id,
-            "foundation_id": row.foundation_id,
-        },
+        metadata=metadata,
     )
 
 
 def _sent_entry(row: FoundationTransfer) -> journal.Transaction:
     """The ledger entry of a transfer made: out of payouts in transit and of clearing."""
     return journal.transfer_sent(
-        f"transfer-sent:{row.invoice_id}:{row.commons_id}",
-        row.commons_id,
-        row.currency,
-        row.amount_minor,
+        sent_reference(row), row.commons_id, row.currency, row.amount_minor
     )
 
 
-async def _record_sent(
-    sessions: async_sessionmaker[AsyncSession], key: uuid.UUID, kind: str, external_id: str
-) -> TransferStatus | None:
-    """Record the provider's transfer on its row (a compare-and-set from ``pending``) and
-    the ledger entry when money moved, in one transaction. None when another process
-    recorded it first."""
-    status = TransferStatus.MANUAL if kind == "manual" else TransferStatus.SENT
-    async with sessions() as session:
-        result = await session.execute(
-            update(FoundationTransfer)
-            .where(
-                FoundationTransfer.id == key,
-                FoundationTransfer.status == TransferStatus.PENDING.value,
-            )
-            .values(status=status.value, external_id=external_id, provider=kind, sent_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(result, "rowcount", 0) != 1:
-            await session.rollback()
-            return None
-        if status is TransferStatus.SENT:
-            row = await session.get(FoundationTransfer, key)
-            assert row is not None
-            await post(session, _sent_entry(row))
-        await session.commit()
-    return status
+async def _prepare(
+    provider: PayoutProvider, session: AsyncSession, row: FoundationTransfer
+) -> Send:
+    request = _request(row)
+    return Send(provider.kind, lambda: provider.transfer(request).external_id)
 
 
 async def send_transfers(
@@ -265,37 +278,11 @@ async def send_transfers(
     provider: PayoutProvider,
     invoice_id: uuid.UUID | None = None,
 ) -> tuple[int, int, list[str]]:
-    """Send every pending transfer (or those of one invoice). Returns (sent, recorded as
-    manual, failures)."""
-    query = select(FoundationTransfer.id).where(
-        FoundationTransfer.status == TransferStatus.PENDING.value
+    """Send every pending transfer (or those of one invoice), won disputes' included.
+    Returns (sent, recorded as manual, failures)."""
+    return await send_pending(
+        sessions, FoundationTransfer, invoice_id, partial(_prepare, provider), _sent_entry
     )
-    if invoice_id is not None:
-        query = query.where(FoundationTransfer.invoice_id == invoice_id)
-    async with sessions() as session:
-        ids = list(await session.scalars(query.order_by(FoundationTransfer.id)))
-    sent = manual = 0
-    failed: list[str] = []
-    for key in ids:
-        async with sessions() as session:
-            row = await session.get(FoundationTransfer, key)
-            if row is None or row.status != TransferStatus.PENDING.value:
-                continue
-            request = _request(row)
-        try:
-            made = await asyncio.to_thread(provider.transfer, request)
-        except TransferError as exc:
-            failed.append(str(exc))
-            continue
-        try:
-            outcome = await _record_sent(sessions, key, provider.kind, made.external_id)
-        except IntegrityError:  # recorded at the same moment by another process
-            continue
-        if outcome == TransferStatus.SENT:
-            sent += 1
-        elif outcome == TransferStatus.MANUAL:
-            manual += 1
-    return sent, manual, failed
 
 
 async def transfer_foundation_funds(

@@ -1,13 +1,14 @@
-"""Refunds after the funds went to the foundations: the transfers are reversed in proportion
-(:mod:`service.transfers.clawback` has the rule), exactly once whatever crashes and
-redeliveries happen. Two steps, as for the transfers themselves:
+"""Refunds (and lost disputes) after the funds went to the foundations: the transfers are
+reversed in proportion (:mod:`service.transfers.clawback` has the rule), exactly once
+whatever crashes and redeliveries happen. Two steps, as for the transfers themselves:
 
 1. :func:`plan_reversals`, in the unit of work that records the refund (the webhook's), adds
-   a :class:`TransferReversal` row per refund and commons (unique: a redelivered refund
-   plans nothing more) with the ledger entry that brings the amount back to the commons'
-   pool, owed back by the foundation (in transit).
+   a :class:`TransferReversal` row per refund and transfer (unique: a redelivered refund
+   plans nothing more; a dispute is the refund ``dispute-<id>``) with the ledger entry that
+   brings the amount back to the commons' pool, owed back by the foundation (in transit).
 2. :func:`send_reversals` asks the provider that made each transfer to reverse it, with an
-   idempotency key derived from our ids (``copyfair-reversal-<refund>-<commons>``), then
+   idempotency key derived from our ids (``copyfair-reversal-<refund>-<commons>``, and
+   ``-dispute-won-<id>`` after it for a transfer a won dispute sent again), then
    records the reversal's id and the ledger entry (in transit → clearing) in one
    transaction. A crash between the provider's answer and that commit sends the same
    request again, which the provider answers with the same reversal. A reversal waits while
@@ -18,12 +19,12 @@ redeliveries happen. Two steps, as for the transfers themselves:
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
+from functools import partial
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.db.base import utcnow
@@ -35,14 +36,21 @@ from service.ledger.store import post
 from service.transfers import clawback
 from service.transfers.interface import PayoutProvider, ReversalRequest, TransferError
 from service.transfers.manual import ManualProvider
+from service.transfers.sending import Send, send_pending
 
 __all__ = [
+    "DISPUTE_PREFIX",
+    "Standing",
     "idempotency_key",
     "list_reversals",
     "mark_received",
     "plan_reversals",
+    "reversal_key",
     "send_reversals",
+    "standing",
 ]
+
+DISPUTE_PREFIX = "dispute-"  # a lost dispute's reversals: refund id dispute-<dispute id>
 
 
 def idempotency_key(refund_id: str, commons_id: str) -> str:
@@ -58,27 +66,29 @@ def _made_reference(row: TransferReversal) -> str:
     return f"reversal-made:{row.id}"
 
 
-async def plan_reversals(session: AsyncSession, invoice: Invoice, refund_id: str) -> int:
-    """Plan what refund ``refund_id`` (already applied to ``invoice.refunded_minor``) takes
-    back from the invoice's transfers. Returns the rows planned: 0 when the invoice had no
-    transfer (a refund before the transfer holds it instead), or when this refund was
-    planned before. Flushes; the caller commits, with the refund."""
-    if invoice.amount_paid_minor <= 0:
-        return 0
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """An invoice's transfers as a clawback sees them: every row (the payment's own and won
+    disputes'), what each had reversed, and per commons the payment's transfer with its
+    reversals net of what was sent again (:class:`clawback.Sent`), in commons order."""
+
+    transfers: list[FoundationTransfer]
+    reversed_by_transfer: dict[uuid.UUID, int]
+    sent: list[clawback.Sent]
+
+    def rows_of(self, commons_id: str) -> list[FoundationTransfer]:
+        """The commons' transfers: the payment's own first, then won disputes' by id."""
+        return [t for t in self.transfers if t.commons_id == commons_id]
+
+
+async def standing(session: AsyncSession, invoice: Invoice) -> Standing:
     transfers = list(
         await session.scalars(
             select(FoundationTransfer)
             .where(FoundationTransfer.invoice_id == invoice.id)
-            .order_by(FoundationTransfer.commons_id)
+            .order_by(FoundationTransfer.commons_id, FoundationTransfer.dispute_id)
         )
     )
-    if not transfers:
-        return 0
-    seen = await session.scalar(
-        select(TransferReversal.id).where(TransferReversal.refund_id == refund_id).limit(1)
-    )
-    if seen is not None:
-        return 0
     reversed_by_transfer: dict[uuid.UUID, int] = defaultdict(int)
     for transfer_id, total in await session.execute(
         select(TransferReversal.transfer_id, func.sum(TransferReversal.amount_minor))
@@ -86,54 +96,91 @@ async def plan_reversals(session: AsyncSession, invoice: Invoice, refund_id: str
         .group_by(TransferReversal.transfer_id)
     ):
         reversed_by_transfer[transfer_id] = int(total)
-    sent = [
-        clawback.Sent(t.commons_id, t.amount_minor, reversed_by_transfer[t.id]) for t in transfers
-    ]
-    refunded = min(invoice.refunded_minor, invoice.amount_paid_minor)
-    parts = dict(clawback.clawback(refunded, invoice.amount_paid_minor, sent))
-    planned = 0
-    for transfer in transfers:
-        amount = parts.get(transfer.commons_id, 0)
-        if amount <= 0:
+    sent = []
+    for t in transfers:
+        if t.dispute_id:
             continue
-        row = TransferReversal(
-            transfer_id=transfer.id,
-            invoice_id=invoice.id,
-            refund_id=refund_id,
-            commons_id=transfer.commons_id,
-            amount_minor=amount,
-            currency=transfer.currency,
-            status=TransferStatus.PENDING.value,
-        )
-        session.add(row)
-        await session.flush()  # gives the row its id, which the reference names
-        await post(
-            session,
-            clawback.reversal_planned(
-                _planned_reference(row), row.commons_id, row.currency, row.amount_minor
-            ),
-        )
-        planned += 1
+        rows = [r for r in transfers if r.commons_id == t.commons_id]
+        taken = sum(reversed_by_transfer[r.id] for r in rows)
+        again = sum(r.amount_minor for r in rows if r.dispute_id)
+        sent.append(clawback.Sent(t.commons_id, t.amount_minor, taken - again))
+    return Standing(transfers, reversed_by_transfer, sent)
+
+
+async def plan_reversals(session: AsyncSession, invoice: Invoice, refund_id: str) -> int:
+    """Plan what refund ``refund_id`` (already applied to ``invoice.refunded_minor``) takes
+    back from the invoice's transfers. Returns the rows planned: 0 when the invoice had no
+    transfer (a refund before the transfer holds it instead), or when this refund was
+    planned before. A lost dispute is planned as a refund ``dispute-<id>``. A commons' part
+    is taken from its own transfer first, then from those won disputes sent again, each up
+    to what is left of it. Flushes; the caller commits, with the refund."""
+    if invoice.amount_paid_minor <= 0:
+        return 0
+    now = await standing(session, invoice)
+    if not now.transfers:
+        return 0
+    seen = await session.scalar(
+        select(TransferReversal.id).where(TransferReversal.refund_id == refund_id).limit(1)
+    )
+    if seen is not None:
+        return 0
+    refunded = min(invoice.refunded_minor, invoice.amount_paid_minor)
+    planned = 0
+    for commons_id, part in clawback.clawback(refunded, invoice.amount_paid_minor, now.sent):
+        rows = now.rows_of(commons_id)
+        rooms = [t.amount_minor - now.reversed_by_transfer[t.id] for t in rows]
+        for transfer, amount in zip(rows, clawback.allocate(part, rooms), strict=True):
+            if amount <= 0:
+                continue
+            row = TransferReversal(
+                transfer_id=transfer.id,
+                invoice_id=invoice.id,
+                refund_id=refund_id,
+                commons_id=transfer.commons_id,
+                amount_minor=amount,
+                currency=transfer.currency,
+                status=TransferStatus.PENDING.value,
+            )
+            session.add(row)
+            await session.flush()  # gives the row its id, which the reference names
+            await post(
+                session,
+                clawback.reversal_planned(
+                    _planned_reference(row), row.commons_id, row.currency, row.amount_minor
+                ),
+            )
+            planned += 1
     return planned
+
+
+def reversal_key(row: TransferReversal, transfer: FoundationTransfer) -> str:
+    """The idempotency key of a reversal: by refund and commons, and for the transfer a won
+    dispute sent again, by that dispute too (a refund may reverse both)."""
+    key = idempotency_key(row.refund_id, row.commons_id)
+    return f"{key}-dispute-won-{transfer.dispute_id}" if transfer.dispute_id else key
 
 
 def _request(row: TransferReversal, transfer: FoundationTransfer) -> ReversalRequest:
     assert transfer.external_id is not None
+    metadata = {
+        "copyfair_invoice_id": str(row.invoice_id),
+        "commons_id": row.commons_id,
+        "foundation_id": transfer.foundation_id,
+    }
+    if row.refund_id.startswith(DISPUTE_PREFIX):
+        dispute = row.refund_id.removeprefix(DISPUTE_PREFIX)
+        what = f"Dispute {dispute} of invoice {row.invoice_id} lost"
+        metadata["dispute_id"] = dispute
+    else:
+        what = f"Refund {row.refund_id} of invoice {row.invoice_id}"
+        metadata["refund_id"] = row.refund_id
     return ReversalRequest(
         transfer_id=transfer.external_id,
         amount_minor=row.amount_minor,
         currency=row.currency,
-        idempotency_key=idempotency_key(row.refund_id, row.commons_id),
-        description=(
-            f"Refund {row.refund_id} of invoice {row.invoice_id}: commons {row.commons_id}'s "
-            "share taken back"
-        ),
-        metadata={
-            "copyfair_invoice_id": str(row.invoice_id),
-            "commons_id": row.commons_id,
-            "foundation_id": transfer.foundation_id,
-            "refund_id": row.refund_id,
-        },
+        idempotency_key=reversal_key(row, transfer),
+        description=f"{what}: commons {row.commons_id}'s share taken back",
+        metadata=metadata,
     )
 
 
@@ -156,32 +203,17 @@ def _provider_for(transfer: FoundationTransfer, current: PayoutProvider) -> Payo
     )
 
 
-async def _record_reversed(
-    sessions: async_sessionmaker[AsyncSession], key: uuid.UUID, kind: str, external_id: str
-) -> TransferStatus | None:
-    """Record the provider's reversal on its row (a compare-and-set from ``pending``) and
-    the ledger entry when money moved, in one transaction. None when another process
-    recorded it first."""
-    status = TransferStatus.MANUAL if kind == ManualProvider.kind else TransferStatus.SENT
-    async with sessions() as session:
-        result = await session.execute(
-            update(TransferReversal)
-            .where(
-                TransferReversal.id == key,
-                TransferReversal.status == TransferStatus.PENDING.value,
-            )
-            .values(status=status.value, external_id=external_id, provider=kind, sent_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(result, "rowcount", 0) != 1:
-            await session.rollback()
-            return None
-        if status is TransferStatus.SENT:
-            row = await session.get(TransferReversal, key)
-            assert row is not None
-            await post(session, _made_entry(row))
-        await session.commit()
-    return status
+async def _prepare(
+    provider: PayoutProvider, session: AsyncSession, row: TransferReversal
+) -> Send | str | None:
+    transfer = await session.get(FoundationTransfer, row.transfer_id)
+    if transfer is None or transfer.status == TransferStatus.PENDING.value:
+        return None  # the transfer goes first; the reversal follows on a later pass
+    via = _provider_for(transfer, provider)
+    if isinstance(via, str):
+        return f"reversal {row.id}: {via}"
+    request = _request(row, transfer)
+    return Send(via.kind, lambda: via.reverse(request).external_id)
 
 
 async def send_reversals(
@@ -191,42 +223,9 @@ async def send_reversals(
 ) -> tuple[int, int, list[str]]:
     """Send every pending reversal whose transfer was made (or those of one invoice).
     Returns (reversed by the provider, recorded as owed back, failures)."""
-    query = select(TransferReversal.id).where(
-        TransferReversal.status == TransferStatus.PENDING.value
+    return await send_pending(
+        sessions, TransferReversal, invoice_id, partial(_prepare, provider), _made_entry
     )
-    if invoice_id is not None:
-        query = query.where(TransferReversal.invoice_id == invoice_id)
-    async with sessions() as session:
-        ids = list(await session.scalars(query.order_by(TransferReversal.id)))
-    sent = manual = 0
-    failed: list[str] = []
-    for key in ids:
-        async with sessions() as session:
-            row = await session.get(TransferReversal, key)
-            if row is None or row.status != TransferStatus.PENDING.value:
-                continue
-            transfer = await session.get(FoundationTransfer, row.transfer_id)
-            if transfer is None or transfer.status == TransferStatus.PENDING.value:
-                continue  # the transfer goes first; the reversal follows on a later pass
-            via = _provider_for(transfer, provider)
-            if isinstance(via, str):
-                failed.append(f"reversal {row.id}: {via}")
-                continue
-            request = _request(row, transfer)
-        try:
-            made = await asyncio.to_thread(via.reverse, request)
-        except TransferError as exc:
-            failed.append(str(exc))
-            continue
-        try:
-            outcome = await _record_reversed(sessions, key, via.kind, made.external_id)
-        except IntegrityError:  # recorded at the same moment by another process
-            continue
-        if outcome == TransferStatus.SENT:
-            sent += 1
-        elif outcome == TransferStatus.MANUAL:
-            manual += 1
-    return sent, manual, failed
 
 
 async def mark_received(session: AsyncSession, row: TransferReversal, reference: str) -> bool:

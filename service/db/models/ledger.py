@@ -163,12 +163,15 @@ class TransferStatus(StrEnum):
 
 class FoundationTransfer(Base):
     """A paid invoice's net amount for one commons, sent to its foundation's connected
-    account. One row per invoice and commons, ever: planning twice plans once."""
+    account. One row per invoice and commons, ever: planning twice plans once. A won
+    dispute whose funds had been reversed sends them again in a row of its own
+    (``dispute_id``), one per dispute and commons; ``""`` marks the payment's own transfer
+    (not NULL: NULLs are distinct in a unique constraint, which would allow two)."""
 
     __tablename__ = "foundation_transfers"
     __table_args__ = (
         enum_check("status", "status", TransferStatus),
-        UniqueConstraint("invoice_id", "commons_id"),
+        UniqueConstraint("invoice_id", "commons_id", "dispute_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -185,19 +188,22 @@ class FoundationTransfer(Base):
     external_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    dispute_id: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
 
 class TransferReversal(Base):
     """The part of a foundation transfer taken back because the invoice that funded it was
-    refunded after the transfer (a clawback). One row per refund and commons, ever: a
-    redelivered refund plans nothing more. ``status`` reads as for transfers: ``pending``
-    (planned, not yet asked of the provider), ``sent`` (the money is back on the platform's
-    balance), ``manual`` (owed back by the foundation, to be received by hand)."""
+    refunded (or lost to a dispute) after the transfer (a clawback). One row per refund and
+    transfer, ever: a redelivered refund plans nothing more. (A commons has more than one
+    transfer of an invoice only after a won dispute sent its funds again.) ``status`` reads
+    as for transfers: ``pending`` (planned, not yet asked of the provider), ``sent`` (the
+    money is back on the platform's balance), ``manual`` (owed back by the foundation, to be
+    received by hand)."""
 
     __tablename__ = "transfer_reversals"
     __table_args__ = (
         enum_check("status", "status", TransferStatus),
-        UniqueConstraint("refund_id", "commons_id"),
+        UniqueConstraint("refund_id", "transfer_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -207,7 +213,8 @@ class TransferReversal(Base):
     invoice_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("invoices.id", ondelete="RESTRICT"), index=True
     )
-    # the gateway's refund id (re_...), or <charge>:<cumulative refunded> when it gave none
+    # the gateway's refund id (re_...), or <charge>:<cumulative refunded> when it gave none,
+    # or dispute-<dispute id> (dp_...) for a lost dispute
     refund_id: Mapped[str] = mapped_column(String(200))
     commons_id: Mapped[str] = mapped_column(String(64))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
