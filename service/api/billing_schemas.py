@@ -165,6 +165,11 @@ class FoundationTransferPublic(BaseModel):
     destination: str
     amount_minor: int = Field(description="The commons' share of the payment, net of fees.")
     currency: str
+    dispute_id: str | None = Field(
+        default=None,
+        description="Set on a transfer sent again after this dispute was won (the funds a "
+        "lost dispute had clawed back); null on the payment's own transfer.",
+    )
     status: TransferStatus = Field(
         description="`pending` (planned), `sent` (made), `manual` (to be made by hand)."
     )

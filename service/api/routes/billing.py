@@ -352,6 +352,7 @@ async def list_foundation_transfers(
                 destination=t.destination,
                 amount_minor=t.amount_minor,
                 currency=t.currency,
+                dispute_id=t.dispute_id or None,
                 status=TransferStatus(t.status),
                 provider=t.provider,
                 external_id=t.external_id,
