@@ -5,8 +5,9 @@ Public API (stable):
     LicenceTextMatcher.match(text: str) -> list[Evidence]               (method LICENCE_TEXT)
 
 Modules: ``normalise`` (tokens), ``templates`` (licence texts -> templates),
-``index`` (compiled index and its disk cache), ``verify`` (exact matching of a template
-over token codes), ``matcher`` (windows, candidates, verification, overlaps).
+``index`` (compiled index and its disk cache), ``encode`` (scanned text -> token codes),
+``verify`` (exact matching of a template over token codes), ``matcher`` (windows,
+candidates, verification, overlaps).
 """
 
 from __future__ import annotations

@@ -27,13 +27,13 @@ from scanners.matching.templates import (
     REQUIRED,
     Template,
     compile_source,
+    prefix_program,
     template_program,
-    template_regexes,
     token_char,
 )
 from scanners.matching.verify import Program
 
-COMPILER_VERSION = "22"
+COMPILER_VERSION = "23"
 NGRAM = 4
 
 
@@ -45,7 +45,7 @@ class TemplateInfo:
     is_exception: bool
     deprecated: bool
     source: str
-    prefix: str  # regex over token codes (see templates.template_regexes)
+    prefix: Program  # what precedes the first required token (templates.prefix_program)
     body: Program  # the rest, for scanners.matching.verify
     var_sizes: tuple[int, ...]
     n_prefix_vars: int
@@ -131,7 +131,7 @@ def build_index(templates: Iterable[Template]) -> TemplateIndex:
         gram_templates.extend(shared[h])
         gram_starts.append(len(gram_templates))
     chars = {tok: token_char(i) for tok, i in vocabulary.items()}
-    prefixes = [template_regexes(t.pieces, t.split, chars)[0] for t in tpls]
+    prefixes = [prefix_program(t.pieces, t.split, chars) for t in tpls]
     bodies = [template_program(t.pieces, t.split, chars) for t in tpls]
     infos = tuple(
         TemplateInfo(

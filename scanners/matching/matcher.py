@@ -27,34 +27,29 @@
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from dataclasses import dataclass, replace
-from itertools import repeat
 
 import ahocorasick
 import numpy as np
 from numpy.typing import NDArray
 from rapidfuzz.distance import LCSseq
 
+from scanners.matching.encode import CodedText, TextEncoder, code_ids
 from scanners.matching.index import COMMON_ANCHORS, NGRAM, WINDOW_ANCHORS, TemplateIndex
-from scanners.matching.normalise import (
-    TokenisedText,
-    equivalences,
-    tokenise_with_lines,
-)
-from scanners.matching.templates import REQUIRED, UNKNOWN_CHAR, token_char
-from scanners.matching.verify import Capture, find_all
+from scanners.matching.templates import REQUIRED
+from scanners.matching.verify import Capture, find_all, search_to
 from scanners.model import Evidence, Method
 
-_QUICK_TOKEN = re.compile(r"[^\W_]+")
-CANDIDATE_RATIO = 0.2  # share of a template's n-grams the text must contain
-FUZZY_RATIO = 0.45  # ... before an approximate alignment is attempted
+FUZZY_RATIO = 0.45  # share of a template's n-grams the text must hold to be aligned
 MIN_SCORE = 0.8  # approximate matches below this are not reported, unless partial:
 PARTIAL_MIN_SHARE = 0.5  # a contiguous part of a text holding this share of the template,
 PARTIAL_MIN_TOKENS = 100  # at least this many of its required tokens,
 PARTIAL_PRECISION = 0.95  # and almost nothing else, is reported with that share as score
 EXACT_RATIO = 0.65  # ... before exact verification is tried
+# Templates covered less than both are never verified: they are not candidates (a text
+# without any is not tokenised in full).
+CANDIDATE_RATIO = min(FUZZY_RATIO, EXACT_RATIO)
 EXACT_RIVALS = 0.02  # once a text is explained, try only templates this close in coverage
 EXPLAINED_ENOUGH = 0.95  # no alignment when exact matches explain this share of the text
 CHALLENGER_WEIGHT = 0.8  # overlapping matches this close to the best may challenge it
@@ -87,16 +82,12 @@ class Match:
 
 class LicenceTextMatcher:
     """Matches full licence texts against the compiled templates. Fork-friendly: the
-    index is plain data (exact verification is interpreted); only the short regexes of
-    template prefixes are compiled, lazily, per process."""
+    index is plain data (exact verification is interpreted, nothing is compiled per
+    process)."""
 
     def __init__(self, index: TemplateIndex) -> None:
         self.index = index
-        # Quick token -> id, equivalent spellings included (for candidate selection).
-        self._quick_ids = dict(index.vocabulary)
-        for raw, canon in equivalences().single.items():
-            if canon in index.vocabulary:
-                self._quick_ids[raw] = index.vocabulary[canon]
+        self._encoder = TextEncoder(index.vocabulary)
         self._gram_keys = np.frombuffer(index.gram_keys, dtype=np.int64)
         self._gram_starts = np.frombuffer(index.gram_starts, dtype=np.int32)
         self._gram_templates = np.frombuffer(index.gram_templates, dtype=np.uint16)
@@ -112,9 +103,7 @@ class LicenceTextMatcher:
             self._rare_anchors.add_word(a, a)
         if len(self._rare_anchors):
             self._rare_anchors.make_automaton()
-        self._chars = {tok: token_char(i) for tok, i in index.vocabulary.items()}
         self._window_radius = index.window_tokens * _WINDOW_CHARS_PER_TOKEN + _WINDOW_SLACK
-        self._prefix: dict[int, re.Pattern[str]] = {}
         self._distinct: dict[tuple[int, int], tuple[tuple[int, ...], tuple[int, ...]]] = {}
 
     # -- public API -------------------------------------------------------------------
@@ -155,10 +144,18 @@ class LicenceTextMatcher:
         size = len(lowered)
         spans: list[tuple[int, int]] = []
         for word in WINDOW_ANCHORS:
+            n = len(word)
             at = lowered.find(word)
             while at >= 0:
-                spans.append((max(0, at - radius), min(size, at + len(word) + radius)))
-                at = lowered.find(word, at + len(word))
+                first = at
+                # The next occurrences whose windows overlap this one's only widen it:
+                # jump to the last of them (a licence text says "license" every line).
+                reach = lowered.rfind(word, at + n, at + 2 * (n + radius))
+                while reach >= 0:
+                    at = reach
+                    reach = lowered.rfind(word, at + n, at + 2 * (n + radius))
+                spans.append((max(0, first - radius), min(size, at + n + radius)))
+                at = lowered.find(word, at + n)
         spans.sort()
         merged: list[tuple[int, int]] = []
         for a, b in spans:
@@ -172,51 +169,55 @@ class LicenceTextMatcher:
         return merged
 
     def _match_region(self, text: str, lowered: str) -> list[Evidence]:
-        candidates = self._quick_candidates(lowered)
+        quick, marked = self._encoder.quick_and_marked(lowered)
+        candidates = self._candidates(code_ids(quick), CANDIDATE_RATIO)
         if not candidates:
             return []
-        tokenised = tokenise_with_lines(text)
-        matches = self._verify(tokenised, candidates)
-        return [self._evidence(m, tokenised) for m in self._resolve(matches)]
+        coded = self._encoder.encode(lowered, marked)
+        matches = self._verify(coded, candidates)
+        return [self._evidence(m, coded) for m in self._resolve(matches)]
 
     def all_matches(self, text: str) -> list[Evidence]:
         """Every verified match before overlaps are resolved, best first: what
         :meth:`match` chose from (for explaining a result, and for tests)."""
-        candidates = self._quick_candidates(text.lower())
+        lowered = text.lower()
+        quick, marked = self._encoder.quick_and_marked(lowered)
+        candidates = self._candidates(code_ids(quick), CANDIDATE_RATIO)
         if not candidates:
             return []
-        tokenised = tokenise_with_lines(text)
+        coded = self._encoder.encode(lowered, marked)
         matches = sorted(
-            self._verify(tokenised, candidates), key=lambda m: _rank(m, self.index), reverse=True
+            self._verify(coded, candidates), key=lambda m: _rank(m, self.index), reverse=True
         )
-        return [self._evidence(m, tokenised) for m in matches]
+        return [self._evidence(m, coded) for m in matches]
 
     # -- steps -------------------------------------------------------------------------
 
-    def _quick_candidates(self, lowered: str) -> list[tuple[float, int]]:
-        """Candidates from a quick tokenisation (no bullets, no two-word equivalences:
-        good enough to select, and several times faster on large files). Tokens
-        outside the vocabulary are ``None``: their n-grams never hit."""
-        tokens = _QUICK_TOKEN.findall(lowered)
-        ids = np.fromiter(
-            map(self._quick_ids.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens)
-        )
-        return self._candidates(ids, CANDIDATE_RATIO)
-
     def _candidates(self, ids: NDArray[np.int64], threshold: float) -> list[tuple[float, int]]:
-        """(share of the template's n-grams found in ``ids``, template) for each template
+        """Candidates from the ids of a quick tokenisation (``encode.TextEncoder.quick_codes``:
+        no bullets, no two-word equivalences: good enough to select, and several times
+        faster on large files than the full one, which only candidates get).
+
+        (share of the template's n-grams found in ``ids``, template) for each template
         with at least ``threshold`` of them, best first. Token ids of -1 (unknown) are in
         no n-gram of the index. Counted with array operations: the text's distinct n-gram
         keys (:func:`scanners.matching.index.ngram_keys`) are looked up in the sorted
         keys, and the template lists of those found are counted together."""
         if len(ids) < NGRAM:
             return []
-        a, b, c, d = ids[:-3], ids[1:-2], ids[2:-1], ids[3:]
-        known = (a >= 0) & (b >= 0) & (c >= 0) & (d >= 0)
-        if not known.any():
-            return []
+        ok = ids >= 0
+        known = ok[:-3] & ok[1:-2] & ok[2:-1] & ok[3:]
         base = self.index.gram_base
-        hashes = np.unique(((a[known] * base + b[known]) * base + c[known]) * base + d[known])
+        hashes = ((ids[:-3] * base + ids[1:-2]) * base + ids[2:-1]) * base + ids[3:]
+        hashes = hashes[known]
+        if not len(hashes):
+            return []
+        # distinct keys: sorted, then the first of each run (twice as fast as np.unique)
+        hashes.sort()
+        first = np.empty(len(hashes), dtype=bool)
+        first[0] = True
+        np.not_equal(hashes[1:], hashes[:-1], out=first[1:])
+        hashes = hashes[first]
         keys = self._gram_keys
         at = np.searchsorted(keys, hashes)
         inside = at < len(keys)
@@ -233,28 +234,20 @@ class LicenceTextMatcher:
         hits = np.bincount(self._gram_templates[positions], minlength=len(self._ngram_counts))
         ratios = hits / self._ngram_counts
         twins = self.index.twins
-        out: list[tuple[float, int]] = []
-        for n in np.flatnonzero(ratios >= threshold).tolist():
-            ratio = min(1.0, float(ratios[n]))
-            out.extend((ratio, m) for m in twins[n])
+        chosen = np.flatnonzero(ratios >= threshold)
+        shares = np.minimum(ratios[chosen], 1.0).tolist()
+        out = [(r, m) for n, r in zip(chosen.tolist(), shares, strict=True) for m in twins[n]]
         out.sort(reverse=True)
         return out
 
-    def _compiled_prefix(self, n: int) -> re.Pattern[str]:
-        rx = self._prefix.get(n)
-        if rx is None:
-            rx = self._prefix[n] = re.compile(self.index.templates[n].prefix)
-        return rx
-
-    def _verify(self, text: TokenisedText, candidates: list[tuple[float, int]]) -> list[Match]:
+    def _verify(self, text: CodedText, candidates: list[tuple[float, int]]) -> list[Match]:
         # One character per token: match positions are token indices.
-        get = self._chars.get
-        codes = "".join([get(t, UNKNOWN_CHAR) for t in text.tokens])
+        codes = text.codes
         out: list[Match] = []
         exact: set[int] = set()
         twins = self.index.twins
         done: dict[int, list[Match]] = {}  # per group of same-text templates
-        n_tokens = len(text.tokens)
+        n_tokens = len(codes)
         cutoff = EXACT_RATIO
         for ratio, n in candidates:
             if ratio < cutoff:
@@ -269,15 +262,14 @@ class LicenceTextMatcher:
                     # The text is this licence; only templates as well covered by the
                     # text can still match it as well (the same text under other ids).
                     cutoff = max(cutoff, ratio - EXACT_RIVALS)
-            out.extend(replace(m, template=n) for m in done[rep])
+            out.extend(_for_template(m, n) for m in done[rep])
             if done[rep]:
                 exact.add(n)
         if sum(m.explained for m in self._resolve(out)) >= EXPLAINED_ENOUGH * n_tokens:
             return out
-        vocab = self.index.vocabulary
-        ids = [vocab.get(t, -1) for t in text.tokens]
         fuzzy = [(r, n) for r, n in candidates if r >= FUZZY_RATIO and n not in exact]
         if fuzzy:
+            ids = code_ids(codes).tolist()
             aligned: dict[int, list[Match]] = {}
             for _ratio, n in fuzzy:
                 rep = twins[n][0]
@@ -285,7 +277,7 @@ class LicenceTextMatcher:
                     if len(aligned) >= FUZZY_MAX:
                         break
                     aligned[rep] = self._align(rep, ids, 0)
-                out.extend(replace(m, template=n) for m in aligned[rep])
+                out.extend(_for_template(m, n) for m in aligned[rep])
         return out
 
     def _exact(self, n: int, start: int, end: int, caps: list[Capture], codes: str) -> Match:
@@ -298,19 +290,15 @@ class LicenceTextMatcher:
         sizes = info.var_sizes
         surplus = 0
         if info.prefix_tokens:
-            body_start = start
-            pm = self._compiled_prefix(n).search(
-                codes, max(0, start - info.prefix_tokens), body_start
-            )
-            if pm is not None and pm.start() < body_start:
-                start = pm.start()
-                for i, (a, b) in enumerate(pm.regs[1:]):
-                    if a >= 0:
-                        extra = max(0, b - a - sizes[i])
-                        if a == pm.start():
-                            start += extra
-                        else:
-                            surplus += extra
+            found = search_to(codes, info.prefix, max(0, start - info.prefix_tokens), start)
+            if found is not None and found[0] < start:
+                start = prefix_start = found[0]
+                for var, a, b in found[1]:
+                    extra = max(0, b - a - sizes[var])
+                    if a == prefix_start:
+                        start += extra
+                    else:
+                        surplus += extra
         for var, a, b in caps:
             surplus += max(0, b - a - sizes[var])
         return Match(n, start, end, 1.0, end - start - surplus, True)
@@ -335,12 +323,15 @@ class LicenceTextMatcher:
         out: list[Match] = []
         for cluster in clusters:
             matched = sum(size for _a, _b, size in cluster)
-            kinds = b"".join(required[b : b + size] for _a, b, size in cluster)
-            matched_req = kinds.count(REQUIRED)
-
             start = cluster[0][0]
             end = cluster[-1][0] + cluster[-1][2]
             unexplained = (end - start) - matched
+            # At most every matched token is required: most clusters are rejected
+            # without counting.
+            if matched < PARTIAL_MIN_TOKENS and matched / (n_required + unexplained) < MIN_SCORE:
+                continue
+            kinds = b"".join(required[b : b + size] for _a, b, size in cluster)
+            matched_req = kinds.count(REQUIRED)
             score = matched_req / (n_required + unexplained)
             partial = (
                 matched_req >= PARTIAL_MIN_TOKENS
@@ -443,7 +434,7 @@ class LicenceTextMatcher:
             self._distinct[(b, a)] = (cached[1], cached[0])
         return cached
 
-    def _evidence(self, m: Match, text: TokenisedText) -> Evidence:
+    def _evidence(self, m: Match, text: CodedText) -> Evidence:
         tpl = self.index.templates[m.template]
         if m.exact:
             detail = "exact match"
@@ -459,6 +450,14 @@ class LicenceTextMatcher:
             score=m.score,
             detail=detail,
         )
+
+
+def _for_template(m: Match, n: int) -> Match:
+    """``m`` for the same-text template ``n`` (``dataclasses.replace`` is six times
+    slower)."""
+    if m.template == n:
+        return m
+    return Match(n, m.start, m.end, m.score, m.explained, m.exact, m.found)
 
 
 def _rank(m: Match, index: TemplateIndex) -> tuple[float, bool, bool, bool, bool, int, int, str]:

@@ -23,15 +23,24 @@ from functools import cache
 
 from licences.sources import EQUIVALENT_WORDS
 
-# One pass over lower-cased text. Alternatives that match without group 1 are skipped:
-# Markdown link targets, bullets at the start of a line (after any comment markers),
-# and parenthesised enumerators anywhere. Group 1 is a token.
-_TEXT_TOKEN = re.compile(
-    r"\]\([^)\s]*\)"
-    r"|(?m:^)[^\w\n]*(?:\d{1,3}(?:\.\d{1,3})+\.?|\(?(?:\d{1,3}|[a-z]|[ivxlc]{1,6})[.)])(?=\s|(?<=\.)[^\W\d_]{2})"
-    r"|\((?:\d{1,3}|[a-z]|[ivxlc]{1,6})\)"
-    r"|([^\W_]+|&)"
+# What scanned text loses besides punctuation: Markdown link targets, bullets at the start
+# of a line (after any comment markers; BULLET follows a line start), and parenthesised
+# enumerators anywhere. None of them holds a line break or white space, and none starts
+# inside a token (scanners.matching.encode relies on both). The comment markers and
+# indentation before a bullet are taken possessively (the same matches: an enumerator
+# can only start inside them at their last character, a "(", which the possessive run
+# takes and ``\(?`` then skips), as backtracking into them cost a step per character of
+# indentation on every line of source code.
+LINK_TARGET = r"\]\([^)\s]*\)"
+BULLET = (
+    r"[^\w\n]*+(?:\d{1,3}(?:\.\d{1,3})+\.?|\(?(?:\d{1,3}|[a-z]|[ivxlc]{1,6})[.)])"
+    r"(?=\s|(?<=\.)[^\W\d_]{2})"
 )
+PAREN_ENUM = r"\((?:\d{1,3}|[a-z]|[ivxlc]{1,6})\)"
+
+# One pass over lower-cased text. Alternatives that match without group 1 are skipped
+# (the three above, in that order). Group 1 is a token.
+_TEXT_TOKEN = re.compile(f"{LINK_TARGET}|(?m:^){BULLET}|{PAREN_ENUM}" + r"|([^\W_]+|&)")
 
 # Templates: same tokens, but enumerator-looking tokens are reported (they become
 # optional) rather than dropped, since a template's line breaks are not the text's.
@@ -150,12 +159,12 @@ class TokenisedText:
 
 
 # _TEXT_TOKEN, with line breaks reported as "\n" tokens (no other alternative can match
-# at a line break, so tokens are the same).
-_TEXT_TOKEN_LINES = re.compile(_TEXT_TOKEN.pattern.removesuffix("|&)") + "|&|\n)")
+# at a line break, so tokens are the same). Matches without a token report "".
+TEXT_TOKEN_LINES = re.compile(_TEXT_TOKEN.pattern.removesuffix("|&)") + "|&|\n)")
 
 
 def tokenise_with_lines(text: str) -> TokenisedText:
-    marked = [t for t in _TEXT_TOKEN_LINES.findall(text.lower()) if t]
+    marked = [t for t in TEXT_TOKEN_LINES.findall(text.lower()) if t]
     newlines = [k for k, t in enumerate(marked) if t == "\n"]
     tokens = [t for t in marked if t != "\n"] if newlines else marked
     if "&" in tokens:

@@ -11,10 +11,13 @@ with exactly the semantics of the regex that ``templates.template_regexes`` writ
   tokens that stops before any token in ``stops`` (``(?>[^stops]{0,size})``);
 - ``(CHOICE, literal, stops, size, var)``: a variable part whose default text holds
   a stop token: its default text first, else the run (``(?:literal|run)``): the only
-  choice point, where a later failure backtracks to.
+  choice point, where a later failure backtracks to;
+- ``(END,)``: the end of the text (``\\Z``), closing a template's prefix, which is
+  matched so that it ends where the body starts (:func:`search_to`).
 
 Compiling the regexes of the ~860 templates took each worker process seconds; a program
-is plain data, built once with the index and shared by every worker.
+is plain data, built once with the index and shared by every worker. (The prefixes'
+regexes, compiled lazily, still cost each worker a twentieth of a second.)
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 GROUP = 0
 RUN = 1
 CHOICE = 2
+END = 3
 
 Node = str | tuple[Any, ...]  # see above
 Program = tuple[Node, ...]
@@ -31,12 +35,13 @@ Capture = tuple[int, int, int]  # (variable part number, start, end)
 
 
 def _run_end(codes: str, pos: int, end: int, stops: str, size: int) -> int:
+    """Where a run from ``pos`` stops: before the first stop token, after ``size``
+    tokens, or at ``end`` (one ``str.find`` per stop token, usually one or two)."""
     limit = min(end, pos + size)
-    if stops:
-        i = pos
-        while i < limit and codes[i] not in stops:
-            i += 1
-        return i
+    for stop in stops:
+        i = codes.find(stop, pos, limit)
+        if i >= 0:
+            limit = i
     return limit
 
 
@@ -59,6 +64,9 @@ def _match(codes: str, nodes: Program, k: int, pos: int, end: int, caps: list[Ca
                     pos = stop
                 else:
                     del caps[mark:]
+            elif kind == END:
+                if pos != end:
+                    return -1
             elif kind == RUN:
                 _kind, stops, size, var = node
                 stop = _run_end(codes, pos, end, stops, size)
@@ -104,3 +112,14 @@ def find_all(codes: str, body: Program) -> list[tuple[int, int, list[Capture]]]:
         else:
             pos = at + 1
     return out
+
+
+def search_to(codes: str, program: Program, lo: int, end: int) -> tuple[int, list[Capture]] | None:
+    """The leftmost match of ``program`` (a prefix, ending with END) starting in
+    [``lo``, ``end``] and ending at ``end``, as ``re.search(prefix, codes, lo, end)``
+    finds it: (start, variable parts), or None."""
+    for start in range(lo, end + 1):
+        caps: list[Capture] = []
+        if _match(codes, program, 0, start, end, caps) >= 0:
+            return start, caps
+    return None

@@ -21,7 +21,7 @@ from licences.sources import (
     template_sources,
 )
 from scanners.matching import LicenceTextMatcher, get_matcher
-from scanners.matching.index import default_cache_dir, load_index
+from scanners.matching.index import WINDOW_ANCHORS, default_cache_dir, load_index
 from scanners.matching.matcher import WINDOW_MIN_CHARS
 from scanners.matching.normalise import tokenise, tokenise_with_lines
 from scanners.matching.templates import (
@@ -29,11 +29,12 @@ from scanners.matching.templates import (
     Piece,
     compile_pieces,
     compile_source,
+    prefix_program,
     template_program,
     template_regexes,
     token_char,
 )
-from scanners.matching.verify import find_all
+from scanners.matching.verify import Program, find_all, search_to
 from scanners.model import Evidence, Method
 
 # SPDX texts that cannot identify as exactly their own id, with the reason.
@@ -462,6 +463,37 @@ def test_windows_are_whole_lines_around_anchor_words(matcher: LicenceTextMatcher
     assert end - start < 3 * matcher.index.window_tokens * 12
 
 
+def _plain_windows(lowered: str, radius: int) -> list[tuple[int, int]]:
+    """Every occurrence's window, widened to whole lines, merged."""
+    spans = sorted(
+        (max(0, at - radius), min(len(lowered), at + len(word) + radius))
+        for word in WINDOW_ANCHORS
+        for at in (m.start() for m in re.finditer(re.escape(word), lowered))
+    )
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        a = lowered.rfind("\n", 0, a) + 1
+        nl = lowered.find("\n", b)
+        b = len(lowered) if nl < 0 else nl + 1
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def test_windows_skip_occurrences_only_where_that_changes_nothing(
+    matcher: LicenceTextMatcher,
+) -> None:
+    rng = random.Random(3)
+    radius = matcher._window_radius
+    words = ["licence ", "copyright ", "rights ", "x " * 50 + "\n", "y" * 300, "\n", "z " * 2000]
+    texts = [_spdx_text("GPL-3.0-only").lower(), _spdx_text("Apache-2.0").lower() * 3]
+    texts += ["".join(rng.choice(words) for _ in range(rng.randint(0, 200))) for _ in range(200)]
+    for text in texts:
+        assert matcher.windows(text) == _plain_windows(text, radius)
+
+
 def test_every_template_has_a_window_anchor_often_enough() -> None:
     index = get_matcher().index
     assert 0 < index.window_tokens < 1000
@@ -519,12 +551,16 @@ def test_template_programs_match_as_their_regexes_do() -> None:
     compared = found = 0
     for licence in sorted(picked):
         template = compile_source(sources[licence])
-        _prefix_rx, body_rx = template_regexes(template.pieces, template.split, chars)
+        prefix_rx, body_rx = template_regexes(template.pieces, template.split, chars)
         program = template_program(template.pieces, template.split, chars)
+        prefix = prefix_program(template.pieces, template.split, chars)
         for text in codes:
             expected = _regex_matches(body_rx, text, template.n_prefix_vars)
             got = [(a, b, sorted(caps)) for a, b, caps in find_all(text, program)]
             assert got == expected, licence
+            for a, _b, _caps in got:
+                lo = max(0, a - template.prefix_tokens)
+                assert _searched_to(prefix, text, lo, a) == _regex_search(prefix_rx, text, lo, a)
             compared += 1
             found += bool(got)
     assert compared > 1000 and found >= 0.9 * len(picked)
@@ -615,6 +651,41 @@ def _random_pieces(rng: random.Random, depth: int = 0) -> list[Piece]:
             default = tuple(rng.choice(_ALPHABET) for _ in range(rng.randint(0, 2)))
             pieces.append(("var", default, len(default) + rng.randint(0, 3)))
     return pieces
+
+
+def _regex_search(pattern: str, codes: str, lo: int, end: int) -> tuple[int, object] | None:
+    m = re.compile(pattern).search(codes, lo, end)
+    if m is None:
+        return None
+    return m.start(), sorted((i, a, b) for i, (a, b) in enumerate(m.regs[1:]) if a >= 0)
+
+
+def _searched_to(program: Program, codes: str, lo: int, end: int) -> tuple[int, object] | None:
+    found = search_to(codes, program, lo, end)
+    return None if found is None else (found[0], sorted(found[1]))
+
+
+def test_prefix_programs_search_as_their_regexes_do() -> None:
+    """A template's prefix (what precedes its first required token), searched so that
+    it ends where the body starts, as ``re.search(prefix_regex, codes, lo, end)``."""
+    rng = random.Random(2026)
+    chars = {t: token_char(i) for i, t in enumerate(_ALPHABET)}
+    alphabet = [*chars.values(), UNKNOWN_CHAR]
+    matched = 0
+    for _ in range(400):
+        pieces = [*_random_pieces(rng), ("tok", rng.choice(_ALPHABET), False)]
+        pieces += _random_pieces(rng)
+        compiled = compile_pieces(pieces)
+        prefix_rx, _body = template_regexes(compiled.pieces, compiled.split, chars)
+        program = prefix_program(compiled.pieces, compiled.split, chars)
+        for _ in range(25):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+            end = rng.randint(0, len(text))
+            lo = rng.randint(0, end)
+            expected = _regex_search(prefix_rx, text, lo, end)
+            assert _searched_to(program, text, lo, end) == expected, (pieces, text, lo, end)
+            matched += expected is not None and expected[0] < end
+    assert matched > 1000
 
 
 def test_programs_backtrack_and_commit_as_regexes_do() -> None:

@@ -16,6 +16,13 @@ from scanners.notices.build_table import build
 from scanners.notices.dedications import PUBLIC_DOMAIN
 from scanners.notices.references import UNKNOWN_REFERENCE
 from scanners.notices.table import CATALOG_FILE, NOTICES_FILE, canon
+from scanners.notices.text import (
+    CONTEXT_LINES,
+    Block,
+    _make_block,
+    keyword_offsets,
+    notice_blocks,
+)
 
 SC = "LicenseRef-scancode-"
 POLYFORM = "https://polyformproject.org/licenses"
@@ -616,3 +623,60 @@ def test_readme_badges(badge: str, expected: str) -> None:
     assert ev.licence == expected
     assert ev.start_line == 3
     assert ev.detail is not None and len(ev.detail) <= 80
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+def _plain_blocks(text: str, skip: list[tuple[int, int]]) -> list[Block]:
+    """Blocks the plain way: every keyword occurrence's line, skipped lines dropped."""
+    hits = keyword_offsets(text)
+    if "\r" in text and "\n" not in text:
+        text = text.replace("\r", "\n")
+    lines = sorted({text.count("\n", 0, h) for h in hits})
+    lines = [n for n in lines if not any(a <= n + 1 <= b for a, b in skip)]
+    return _group(text, lines)
+
+
+def _group(text: str, hit_lines: list[int]) -> list[Block]:
+    """notice_blocks' grouping of keyword lines into blocks."""
+    all_lines = text.split("\n")
+    blocks: list[Block] = []
+    start = end = -1
+    for ln in hit_lines:
+        lo, hi = max(0, ln - CONTEXT_LINES), min(len(all_lines) - 1, ln + CONTEXT_LINES)
+        if start >= 0 and lo <= end + 1:
+            end = max(end, hi)
+            continue
+        if start >= 0:
+            blocks.append(_make_block(all_lines, start, end))
+        start, end = lo, hi
+    if start >= 0:
+        blocks.append(_make_block(all_lines, start, end))
+    return blocks
+
+
+_BLOCK_WORDS = ["license ", "GPL ", "\n", "\r", "x ", "\u0130stanbul ", "public domain "]
+_BLOCK_WORDS += ["cc by ", "licen\nse ", "Licence", "\r\n", "y " * 20]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(_BLOCK_WORDS), max_size=80),
+    st.lists(st.tuples(st.integers(1, 30), st.integers(0, 8)), max_size=3),
+)
+def test_blocks_search_each_line_once_and_skip_as_told(
+    words: list[str], ranges: list[tuple[int, int]]
+) -> None:
+    text = "".join(words)
+    skip = [(a, a + n) for a, n in ranges]
+    assert notice_blocks(text, skip) == _plain_blocks(text, skip)
+
+
+def test_blocks_of_a_licence_text_outside_its_matched_lines() -> None:
+    text = (
+        "Project X\nLicensed under the MIT License.\n\n" + (SPDX_TEXT_DIR / "MIT.txt").read_text()
+    )
+    n = text.count("\n") + 1
+    for skip in ([], [(4, n)], [(1, 1), (4, 6)], [(2, 2)]):
+        assert notice_blocks(text, skip) == _plain_blocks(text, skip)

@@ -65,7 +65,7 @@ def test_a_file_swapped_for_a_symlink_after_the_walk_is_not_followed(
     listing = walk(root)
     victim.unlink()
     victim.symlink_to(tmp_path / "outside" / "secret.txt")
-    monkeypatch.setattr(scanners.scan, "walk", lambda target, all_files: listing)
+    monkeypatch.setattr(scanners.scan, "walk", lambda target, all_files, exclude: listing)
     report = scan_tree(root, ScanOptions(jobs=1))
     assert report.files == ()
     assert _skips(report)["a.txt"].startswith("cannot read")
