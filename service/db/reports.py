@@ -54,7 +54,6 @@ __all__ = [
     "get_obligation",
     "get_report",
     "list_obligation_rows",
-    "list_obligations",
     "list_reports",
     "registered_commons",
     "report_obligations",
@@ -327,31 +326,6 @@ async def report_obligations(
     return rows, int(total or 0)
 
 
-async def list_obligations(
-    session: AsyncSession,
-    viewer: Viewer,
-    *,
-    status: str | None = None,
-    commons_id: uuid.UUID | None = None,
-    period: str | None = None,
-    report: Report | None = None,
-    limit: int,
-    cursor: str | None,
-) -> Page[ObligationRecord]:
-    query = (
-        _of_report(report, viewer)
-        if report is not None
-        else select(ObligationRecord).where(_obligation_scope(viewer))
-    )
-    if status is not None:
-        query = query.where(ObligationRecord.status == status)
-    if commons_id is not None:
-        query = query.where(ObligationRecord.commons_id == commons_id)
-    if period is not None:
-        query = query.where(ObligationRecord.period == period)
-    return await fetch_page(session, query, ObligationRecord.id, limit=limit, cursor=cursor)
-
-
 async def get_obligation(
     session: AsyncSession, viewer: Viewer, obligation_id: uuid.UUID
 ) -> ObligationRecord | None:
@@ -405,7 +379,9 @@ async def list_obligation_rows(
     limit: int,
     cursor: str | None,
 ) -> Page[dict[str, Any]]:
-    """:func:`list_obligations` as JSON-ready mappings (ids and times as text): no ORM
+    """A page of the obligations the viewer may see (a foundation its own, a company its
+    own), narrowed by the filters given (``report``: its project and month, as in
+    :func:`report_obligations`), as JSON-ready mappings (ids and times as text): no ORM
     objects nor type conversions back and forth, as the list is the service's hottest read
     (see benchmarks/api_load.py)."""
     table = cast(Table, ObligationRecord.__table__)

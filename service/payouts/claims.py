@@ -112,6 +112,39 @@ async def _owner(session: AsyncSession, email: str) -> uuid.UUID | None:
     )
 
 
+async def _own_claim(
+    session: AsyncSession, commoner_id: uuid.UUID, claim_id: uuid.UUID
+) -> IdentityClaim:
+    """The commoner's claim, locked for its verification; another commoner's claim is not
+    found, as one that does not exist."""
+    claim = await session.scalar(
+        select(IdentityClaim)
+        .where(IdentityClaim.id == claim_id, IdentityClaim.commoner_id == commoner_id)
+        .with_for_update()
+    )
+    if claim is None:
+        raise ClaimNotFoundError(f"no claim {claim_id} of yours", "claim_id")
+    return claim
+
+
+async def _verified(
+    session: AsyncSession, commoner_id: uuid.UUID, claim: IdentityClaim
+) -> IdentityClaim:
+    """Mark the checked claim verified (its token, if any, spent) and release to the
+    commoner the payouts held for its email; unless another commoner verified that email
+    in the meantime (by token or signature alike)."""
+    owner = await _owner(session, claim.email)
+    if owner is not None and owner != commoner_id:
+        raise ClaimConflictError(
+            f"{claim.email} was verified by another commoner in the meantime", "email"
+        )
+    claim.verified_at = utcnow()
+    claim.token_hash = None
+    await session.flush()
+    await release_unclaimed(session, commoner_id)
+    return claim
+
+
 async def create_claim(session: AsyncSession, commoner_id: uuid.UUID, raw_email: str) -> NewClaim:
     """A new token claim, with its message in the outbox (flushes, does not commit)."""
     email = normalise_email(raw_email)
@@ -165,13 +198,7 @@ async def verify_claim(
 ) -> IdentityClaim:
     """Verify a claim with its token. A wrong token counts an attempt (the caller commits
     even on :class:`ClaimError`, so that the count sticks)."""
-    claim = await session.scalar(
-        select(IdentityClaim)
-        .where(IdentityClaim.id == claim_id, IdentityClaim.commoner_id == commoner_id)
-        .with_for_update()
-    )
-    if claim is None:
-        raise ClaimNotFoundError(f"no claim {claim_id} of yours", "claim_id")
+    claim = await _own_claim(session, commoner_id, claim_id)
     if claim.verified_at is not None:
         return claim
     if claim.method != ClaimMethod.TOKEN.value or claim.token_hash is None:
@@ -192,16 +219,7 @@ async def verify_claim(
             f"({left} attempt(s) left)",
             "token",
         )
-    owner = await _owner(session, claim.email)
-    if owner is not None and owner != commoner_id:
-        raise ClaimConflictError(
-            f"{claim.email} was verified by another commoner in the meantime", "email"
-        )
-    claim.verified_at = utcnow()
-    claim.token_hash = None
-    await session.flush()
-    await release_unclaimed(session, commoner_id)
-    return claim
+    return await _verified(session, commoner_id, claim)
 
 
 async def create_signature_claim(
@@ -229,13 +247,7 @@ async def verify_signature_claim(
 ) -> IdentityClaim:
     """Verify a signature claim: ``armored`` must sign the claim's statement with a key
     that signed commits of the email in a registered commons' repository."""
-    claim = await session.scalar(
-        select(IdentityClaim)
-        .where(IdentityClaim.id == claim_id, IdentityClaim.commoner_id == commoner_id)
-        .with_for_update()
-    )
-    if claim is None:
-        raise ClaimNotFoundError(f"no claim {claim_id} of yours", "claim_id")
+    claim = await _own_claim(session, commoner_id, claim_id)
     if claim.verified_at is not None:
         return claim
     if claim.method != ClaimMethod.SIGNATURE.value:
@@ -276,15 +288,7 @@ async def verify_signature_claim(
             f"claim's statement exactly, with namespace {signatures.NAMESPACE}",
             "signature",
         )
-    owner = await _owner(session, claim.email)
-    if owner is not None and owner != commoner_id:
-        raise ClaimConflictError(
-            f"{claim.email} was verified by another commoner in the meantime", "email"
-        )
-    claim.verified_at = utcnow()
-    await session.flush()
-    await release_unclaimed(session, commoner_id)
-    return claim
+    return await _verified(session, commoner_id, claim)
 
 
 async def list_claims(

@@ -10,49 +10,42 @@ from licences.allocation import decimal_text
 from service.web.charts import Plot, bar_chart
 from service.web.figures import money
 from service.web.payout_figures import Comparison, PeriodPayouts
+from service.web.plots import money_bar_plots
 
 __all__ = ["comparison_plot", "history_plots"]
 
 
+def _history_alt(currency: str, items: Sequence[PeriodPayouts]) -> str:
+    total = sum(i.total_minor for i in items)
+    paid = sum(i.paid_minor for i in items)
+    return (
+        f"Your payouts in {currency} per period from {items[0].period} to {items[-1].period}: "
+        f"{money(total, currency)} earned in all, of which {money(paid, currency)} paid."
+    )
+
+
 def history_plots(history: Mapping[str, Sequence[PeriodPayouts]]) -> list[Plot]:
     """One stacked bar plot per currency: paid, pending, held and carried per period."""
-    plots = []
-    for currency, items in history.items():
-        periods = [i.period for i in items]
-        series = [
-            ("Paid", [i.paid_minor for i in items]),
-            ("Pending", [i.pending_minor for i in items]),
-            ("Held (unclaimed)", [i.held_minor for i in items]),
-            ("Carried over", [i.carried_minor for i in items]),
-        ]
-        svg = bar_chart(periods, series, ylabel="Payouts", currency=currency)
-        total = sum(i.total_minor for i in items)
-        paid = sum(i.paid_minor for i in items)
-        alt = (
-            f"Your payouts in {currency} per period from {periods[0]} to {periods[-1]}: "
-            f"{money(total, currency)} earned in all, of which {money(paid, currency)} paid."
-        )
-        rows = tuple(
-            (
-                i.period,
-                money(i.paid_minor, currency),
-                money(i.pending_minor, currency),
-                money(i.held_minor, currency),
-                money(i.carried_minor, currency),
-                money(i.total_minor, currency),
-            )
-            for i in items
-        )
-        plots.append(
-            Plot(
-                f"Payout history ({currency})",
-                svg,
-                alt,
-                ("Period", "Paid", "Pending", "Held", "Carried", "Total"),
-                rows,
-            )
-        )
-    return plots
+    return money_bar_plots(
+        history,
+        title="Payout history",
+        ylabel="Payouts",
+        label=("Period", lambda i: i.period),
+        series=[
+            ("Paid", lambda i: i.paid_minor),
+            ("Pending", lambda i: i.pending_minor),
+            ("Held (unclaimed)", lambda i: i.held_minor),
+            ("Carried over", lambda i: i.carried_minor),
+        ],
+        columns=[
+            ("Paid", lambda i: i.paid_minor),
+            ("Pending", lambda i: i.pending_minor),
+            ("Held", lambda i: i.held_minor),
+            ("Carried", lambda i: i.carried_minor),
+            ("Total", lambda i: i.total_minor),
+        ],
+        alt=_history_alt,
+    )
 
 
 def comparison_plot(comparison: Comparison) -> Plot:

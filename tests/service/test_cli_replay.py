@@ -14,23 +14,16 @@ import pytest
 import service.cli.group
 from service.cli import run
 from service.cli.replay import ReplayArgs, parse_args
-from tests.scanners.pipeline_fixtures import FAKE_TEXT_MARK, backdate, install_fakes, write
+from tests.scanners.pipeline_fixtures import backdate, write
+from tests.service import cli_tree
+from tests.service.cli_tree import project_tree
 
-
-@pytest.fixture(autouse=True)
-def _fakes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    install_fakes(monkeypatch)
-    monkeypatch.setenv("COPYFAIR_CACHE_DIR", str(tmp_path / "default-cache"))
+_fakes = cli_tree.fakes
 
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    write(root, "LICENSE", f"{FAKE_TEXT_MARK}\n")
-    write(root, "src/peer.py", "# SPDX-License-Identifier: PPL\nx = 1\n")
-    write(root, "src/dual.py", "// SPDX-License-Identifier: MIT OR Apache-2.0\n")
-    backdate(root)
-    return root
+    return project_tree(tmp_path)
 
 
 class _Calls:

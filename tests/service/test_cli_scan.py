@@ -18,27 +18,24 @@ from scanners.project import ProjectReport
 from service.cli import main
 from service.cli.scan_cmd import parse_size
 from service.formats.interface import OutputFormat, get_format
-from tests.scanners.pipeline_fixtures import FAKE_TEXT_MARK, backdate, install_fakes, write
+from tests.scanners.pipeline_fixtures import FAKE_TEXT_MARK, backdate, write
+from tests.service import cli_tree
+from tests.service.cli_tree import project_tree
 
-
-@pytest.fixture(autouse=True)
-def _fakes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    install_fakes(monkeypatch)
-    monkeypatch.setenv("COPYFAIR_CACHE_DIR", str(tmp_path / "default-cache"))
+_fakes = cli_tree.fakes
 
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    write(root, "LICENSE", f"{FAKE_TEXT_MARK}\n")
-    write(root, "src/peer.py", "# SPDX-License-Identifier: PPL\nx = 1\n")
-    write(root, "src/nc.md", "<!-- SPDX-License-Identifier: CC-BY-NC-SA-4.0 -->\n")
-    write(root, "src/dual.py", "// SPDX-License-Identifier: MIT OR Apache-2.0\n")
-    write(root, "src/odd.py", "# SPDX-License-Identifier: Acme-Private\n")
-    write(root, "data.bin", b"\0\1\2\3")
-    write(root, "big.txt", "copyright " * 200)
-    backdate(root)
-    return root
+    """The shared project, plus a non-commercial licence, an unknown one, a binary file
+    and one beyond the tests' ``--max-file-size 1KB``."""
+    more: dict[str, str | bytes] = {
+        "src/nc.md": "<!-- SPDX-License-Identifier: CC-BY-NC-SA-4.0 -->\n",
+        "src/odd.py": "# SPDX-License-Identifier: Acme-Private\n",
+        "data.bin": b"\0\1\2\3",
+        "big.txt": "copyright " * 200,
+    }
+    return project_tree(tmp_path, more)
 
 
 def _run(*args: str) -> tuple[int, str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -395,9 +396,11 @@ async def test_a_recorded_payment_sends_the_funds_to_the_foundation(
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "status"
 
 
-async def test_a_paid_webhook_sends_the_funds_to_the_foundation(
+async def _webhook_transfers(
     app: FastAPI, client: AsyncClient, billing: Billing
-) -> None:
+) -> tuple[RecordingProvider, dict[str, object]]:
+    """Stripe webhooks on (signed with the test secret), transfers recorded, the foundation's
+    payout account set, and Acme's invoice billed: the recording provider and the invoice."""
     provider = RecordingProvider()
     app.state.foundation_transfers = provider
     app.state.billing = BillingContext(
@@ -408,24 +411,34 @@ async def test_a_paid_webhook_sends_the_funds_to_the_foundation(
         json={"account_id": "acct_1GeoFoundation"},
         headers=billing.foundation.headers,
     )
-    invoice = await _acme_invoice(client, billing)
-    body = event(
-        "evt_paid_1",
-        "invoice.paid",
-        {
-            "id": f"in_manual_{invoice['id']}",
-            "object": "invoice",
-            "metadata": {"copyfair_invoice_id": invoice["id"]},
-        },
+    return provider, await _acme_invoice(client, billing)
+
+
+def _invoice_paid(event_id: str, invoice: dict[str, object], **more: object) -> dict[str, Any]:
+    """Stripe's ``invoice.paid`` event for one of our invoices, with ``more`` fields."""
+    metadata = {"copyfair_invoice_id": invoice["id"]}
+    paid = {"id": f"in_manual_{invoice['id']}", "object": "invoice", **more, "metadata": metadata}
+    return event(event_id, "invoice.paid", paid)
+
+
+async def _deliver(client: AsyncClient, body: dict[str, Any]) -> None:
+    """Deliver a Stripe event signed with the test secret; it must be accepted."""
+    payload, signature = signed(body, WEBHOOK_SECRET)
+    answer = await client.post(
+        "/v1/webhooks/stripe",
+        content=payload,
+        headers={"Stripe-Signature": signature, "Content-Type": "application/json"},
     )
+    assert answer.status_code == 200, answer.text
+
+
+async def test_a_paid_webhook_sends_the_funds_to_the_foundation(
+    app: FastAPI, client: AsyncClient, billing: Billing
+) -> None:
+    provider, invoice = await _webhook_transfers(app, client, billing)
+    body = _invoice_paid("evt_paid_1", invoice)
     for _ in range(2):  # a redelivery moves nothing more
-        payload, signature = signed(body, WEBHOOK_SECRET)
-        answer = await client.post(
-            "/v1/webhooks/stripe",
-            content=payload,
-            headers={"Stripe-Signature": signature, "Content-Type": "application/json"},
-        )
-        assert answer.status_code == 200, answer.text
+        await _deliver(client, body)
     assert sorted(r.amount_minor for r in provider.requests) == [250, 1000]
     assert {r.transfer_group for r in provider.requests} == {f"invoice_{invoice['id']}"}
     assert provider.moved("acct_1GeoFoundation") == 1250
@@ -434,27 +447,8 @@ async def test_a_paid_webhook_sends_the_funds_to_the_foundation(
 async def test_a_refund_webhook_after_the_transfer_takes_the_funds_back(
     app: FastAPI, client: AsyncClient, billing: Billing
 ) -> None:
-    provider = RecordingProvider()
-    app.state.foundation_transfers = provider
-    app.state.billing = BillingContext(
-        BillingConfig(stripe_webhook_secret=WEBHOOK_SECRET), ManualGateway()
-    )
-    await client.put(
-        "/v1/billing/payout-account",
-        json={"account_id": "acct_1GeoFoundation"},
-        headers=billing.foundation.headers,
-    )
-    invoice = await _acme_invoice(client, billing)
-    paid = event(
-        "evt_paid_2",
-        "invoice.paid",
-        {
-            "id": f"in_manual_{invoice['id']}",
-            "object": "invoice",
-            "charge": "ch_acme_1",
-            "metadata": {"copyfair_invoice_id": invoice["id"]},
-        },
-    )
+    provider, invoice = await _webhook_transfers(app, client, billing)
+    paid = _invoice_paid("evt_paid_2", invoice, charge="ch_acme_1")
     refunded = event(
         "evt_refund_1",
         "charge.refunded",
@@ -466,13 +460,7 @@ async def test_a_refund_webhook_after_the_transfer_takes_the_funds_back(
         },
     )
     for body in (paid, refunded, refunded):  # the refund delivered twice
-        payload, signature = signed(body, WEBHOOK_SECRET)
-        answer = await client.post(
-            "/v1/webhooks/stripe",
-            content=payload,
-            headers={"Stripe-Signature": signature, "Content-Type": "application/json"},
-        )
-        assert answer.status_code == 200, answer.text
+        await _deliver(client, body)
     # 500 of 1250 refunded: 40 % of what each commons received (1000 and 250) comes back,
     # sent by the transfer run the refund webhook started, once
     assert sorted(r.request.amount_minor for r in provider.reversals.values()) == [100, 400]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from fastapi import FastAPI
 from httpx import AsyncClient
 
@@ -28,9 +29,12 @@ def two_commons_scan() -> dict[str, Any]:
     )
 
 
-async def setup(
+@pytest_asyncio.fixture
+async def seeded(
     app: FastAPI, client: AsyncClient, foundation: Tenant, other_foundation: Tenant, company: Tenant
 ) -> dict[str, Any]:
+    """A commons of each foundation (Geo, Sea), and a report using both from the company
+    (``mine``) and from a rival one (``theirs``): their ids, the rival, the two reports."""
     geo = await client.post("/v1/commons", json=commons_body(), headers=foundation.headers)
     sea = await client.post(
         "/v1/commons",
@@ -59,47 +63,37 @@ async def setup(
 
 
 async def test_a_company_sees_only_its_own(
-    app: FastAPI,
-    client: AsyncClient,
-    foundation: Tenant,
-    other_foundation: Tenant,
-    company: Tenant,
+    client: AsyncClient, company: Tenant, seeded: dict[str, Any]
 ) -> None:
-    s = await setup(app, client, foundation, other_foundation, company)
     h = company.headers
     reports = (await client.get("/v1/reports", headers=h)).json()["items"]
-    assert [r["id"] for r in reports] == [s["mine"]["id"]]
+    assert [r["id"] for r in reports] == [seeded["mine"]["id"]]
     obligations = (await client.get("/v1/obligations", headers=h)).json()["items"]
     assert obligations and {o["company_id"] for o in obligations} == {str(company.id)}
-    assert {o["id"] for o in obligations} == {o["id"] for o in s["mine"]["obligations"]}
-    detail = await client.get(f"/v1/reports/{s['mine']['id']}", headers=h)
+    assert {o["id"] for o in obligations} == {o["id"] for o in seeded["mine"]["obligations"]}
+    detail = await client.get(f"/v1/reports/{seeded['mine']['id']}", headers=h)
     assert detail.status_code == 200
     assert detail.json()["obligations_total"] == len(obligations)
     # the company sees both foundations' shares of its own report
-    assert {o["commons_id"] for o in obligations} == {s["geo"], s["sea"], None}
+    assert {o["commons_id"] for o in obligations} == {seeded["geo"], seeded["sea"], None}
     # the rival's report and obligations do not exist for it
-    assert (await client.get(f"/v1/reports/{s['theirs']['id']}", headers=h)).status_code == 404
-    for line in s["theirs"]["obligations"]:
+    assert (await client.get(f"/v1/reports/{seeded['theirs']['id']}", headers=h)).status_code == 404
+    for line in seeded["theirs"]["obligations"]:
         r = await client.get(f"/v1/obligations/{line['id']}", headers=h)
         assert r.status_code == 404
         assert r.json()["error"]["code"] == "not_found"
-    r = await client.get("/v1/obligations", params={"report": s["theirs"]["id"]}, headers=h)
+    r = await client.get("/v1/obligations", params={"report": seeded["theirs"]["id"]}, headers=h)
     assert r.status_code == 404
 
 
 async def test_a_foundation_sees_only_its_commons_share(
-    app: FastAPI,
-    client: AsyncClient,
-    foundation: Tenant,
-    other_foundation: Tenant,
-    company: Tenant,
+    client: AsyncClient, foundation: Tenant, other_foundation: Tenant, seeded: dict[str, Any]
 ) -> None:
-    s = await setup(app, client, foundation, other_foundation, company)
-    for tenant, commons_id in ((foundation, s["geo"]), (other_foundation, s["sea"])):
+    for tenant, commons_id in ((foundation, seeded["geo"]), (other_foundation, seeded["sea"])):
         h = tenant.headers
         reports = (await client.get("/v1/reports", headers=h)).json()["items"]
         # both companies' reports involve its commons
-        assert {r["id"] for r in reports} == {s["mine"]["id"], s["theirs"]["id"]}
+        assert {r["id"] for r in reports} == {seeded["mine"]["id"], seeded["theirs"]["id"]}
         for report in reports:
             assert report["summary"]["components"] == 1
             assert report["summary"]["commons"] == [commons_id]
@@ -108,29 +102,24 @@ async def test_a_foundation_sees_only_its_commons_share(
         assert obligations
         assert {o["commons_id"] for o in obligations} == {commons_id}
         assert {o["foundation_id"] for o in obligations} == {str(tenant.id)}
-        detail = (await client.get(f"/v1/reports/{s['mine']['id']}", headers=h)).json()
+        detail = (await client.get(f"/v1/reports/{seeded['mine']['id']}", headers=h)).json()
         assert {o["commons_id"] for o in detail["obligations"]} == {commons_id}
         assert detail["obligations_total"] == len(detail["obligations"])
         # the other foundation's lines and the unattributed ones are 404 for it
-        for line in s["mine"]["obligations"]:
+        for line in seeded["mine"]["obligations"]:
             r = await client.get(f"/v1/obligations/{line['id']}", headers=h)
             assert r.status_code == (200 if line["commons_id"] == commons_id else 404)
 
 
 async def test_a_foundation_without_a_matching_commons_sees_nothing(
-    app: FastAPI,
-    client: AsyncClient,
-    foundation: Tenant,
-    other_foundation: Tenant,
-    company: Tenant,
+    app: FastAPI, client: AsyncClient, seeded: dict[str, Any]
 ) -> None:
-    s = await setup(app, client, foundation, other_foundation, company)
     stranger = await make_organisation(app, OrganisationKind.FOUNDATION, "Stranger")
     h = stranger.headers
     assert (await client.get("/v1/reports", headers=h)).json() == {"items": [], "next": None}
     assert (await client.get("/v1/obligations", headers=h)).json() == {"items": [], "next": None}
-    assert (await client.get(f"/v1/reports/{s['mine']['id']}", headers=h)).status_code == 404
-    line = s["mine"]["obligations"][0]["id"]
+    assert (await client.get(f"/v1/reports/{seeded['mine']['id']}", headers=h)).status_code == 404
+    line = seeded["mine"]["obligations"][0]["id"]
     assert (await client.get(f"/v1/obligations/{line}", headers=h)).status_code == 404
 
 
@@ -149,19 +138,17 @@ ENDPOINTS = [
 ]
 
 
+def _url(path: str, seeded: dict[str, Any]) -> str:
+    """An endpoint of ``ENDPOINTS`` at the company's report and its first obligation."""
+    mine = seeded["mine"]
+    return path.format(report=mine["id"], obligation=mine["obligations"][0]["id"])
+
+
 @pytest.mark.parametrize(("method", "path"), ENDPOINTS)
 async def test_a_commoner_is_403(
-    app: FastAPI,
-    client: AsyncClient,
-    foundation: Tenant,
-    other_foundation: Tenant,
-    company: Tenant,
-    commoner: Tenant,
-    method: str,
-    path: str,
+    client: AsyncClient, commoner: Tenant, seeded: dict[str, Any], method: str, path: str
 ) -> None:
-    s = await setup(app, client, foundation, other_foundation, company)
-    url = path.format(report=s["mine"]["id"], obligation=s["mine"]["obligations"][0]["id"])
+    url = _url(path, seeded)
     r = await client.request(method, url, json={"scan": scan_doc()}, headers=commoner.headers)
     assert r.status_code == 403
     assert r.json()["error"]["code"] == "forbidden"
@@ -169,16 +156,9 @@ async def test_a_commoner_is_403(
 
 @pytest.mark.parametrize(("method", "path"), ENDPOINTS)
 async def test_no_key_is_401(
-    app: FastAPI,
-    client: AsyncClient,
-    foundation: Tenant,
-    other_foundation: Tenant,
-    company: Tenant,
-    method: str,
-    path: str,
+    client: AsyncClient, seeded: dict[str, Any], method: str, path: str
 ) -> None:
-    s = await setup(app, client, foundation, other_foundation, company)
-    url = path.format(report=s["mine"]["id"], obligation=s["mine"]["obligations"][0]["id"])
+    url = _url(path, seeded)
     r = await client.request(method, url, json={"scan": scan_doc()})
     assert r.status_code == 401
     assert r.json()["error"]["code"] == "missing_api_key"

@@ -9,20 +9,17 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from fastapi import FastAPI
 from httpx import AsyncClient
 
-from service.api import create_app
 from service.jobs import JobQueueError, JobsConfig
-from service.jobs.local import LocalJobRunner
-from service.settings import Settings
-from tests.service.api.conftest import TABLES, Tenant, services_required
+from tests.service import jobs_app
+from tests.service.api.conftest import Tenant, services_required
 from tests.service.scan_sources import MIT_HEADER, git_repository, tar_gz
 
 pytestmark = pytest.mark.asyncio
@@ -30,30 +27,9 @@ pytestmark = pytest.mark.asyncio
 ROOT = Path(__file__).resolve().parents[3]
 
 
-@pytest.fixture
-def repos(tmp_path: Path) -> Path:
-    path = tmp_path / "repos"
-    path.mkdir()
-    return path.resolve()
-
-
-@pytest_asyncio.fixture
-async def app(settings: Settings, repos: Path) -> AsyncIterator[FastAPI]:
-    """The app with the scans router, a thread runner, and local paths allowed under
-    ``repos``."""
-    app = create_app(settings)
-    config = JobsConfig(local_roots=(repos,))
-    runner = LocalJobRunner(settings.database_url, config, mode="thread")
-    app.state.jobs_config = config
-    app.state.job_runner = runner
-    async with app.router.lifespan_context(app):
-        if not settings.is_sqlite:
-            from sqlalchemy import text
-
-            async with app.state.services.engine.begin() as conn:
-                await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} CASCADE"))
-        yield app
-        runner.close()
+# The app with a thread runner, and local paths allowed under ``repos``.
+app = jobs_app.app
+repos = jobs_app.repos
 
 
 async def finished(client: AsyncClient, tenant: Tenant, scan_id: str) -> dict[str, Any]:

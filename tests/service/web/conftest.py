@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,14 +13,9 @@ import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient, Response
-from sqlalchemy import text
 
-from service.api import create_app
-from service.db.base import Base
-from service.db.engine import create_engine
-from service.jobs import JobsConfig
-from service.jobs.local import LocalJobRunner
 from service.settings import Settings
+from tests.service import jobs_app
 from tests.service.api import conftest as api_fixtures
 from tests.service.web.payout_seed import PayoutWorld, seed_payouts
 from tests.service.web.seed import World, seed
@@ -27,6 +24,10 @@ from tests.service.web.seed import World, seed
 database_url = api_fixtures.database_url
 postgres_url = api_fixtures.postgres_url
 sqlite_template = api_fixtures.sqlite_template
+# The app with its job runner, and where audits may clone from (shared with the API's tests).
+app = jobs_app.app
+repos = jobs_app.repos
+truncate_all = jobs_app.truncate_all  # test_browser.py empties PostgreSQL with it
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -38,40 +39,8 @@ def csrf_of(page: Response) -> str:
 
 
 @pytest.fixture
-def repos(tmp_path: Path) -> Path:
-    path = tmp_path / "repos"
-    path.mkdir()
-    return path.resolve()
-
-
-@pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, max_body_bytes=64 * 1024)
-
-
-async def truncate_all(database_url: str) -> None:
-    """PostgreSQL's test database is shared by the session's tests: start from nothing."""
-    names = ", ".join(f'"{t}"' for t in Base.metadata.tables)
-    engine = create_engine(Settings(database_url=database_url))
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(text(f"TRUNCATE {names} CASCADE"))
-    finally:
-        await engine.dispose()
-
-
-@pytest_asyncio.fixture
-async def app(settings: Settings, repos: Path) -> AsyncIterator[FastAPI]:
-    app = create_app(settings)
-    config = JobsConfig(local_roots=(repos,))
-    runner = LocalJobRunner(settings.database_url, config, mode="thread")
-    app.state.jobs_config = config
-    app.state.job_runner = runner
-    async with app.router.lifespan_context(app):
-        if not settings.is_sqlite:
-            await truncate_all(settings.database_url)
-        yield app
-        runner.close()
 
 
 @pytest_asyncio.fixture
@@ -89,6 +58,19 @@ async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
 async def log_in(client: AsyncClient, key: str) -> Response:
     page = await client.get("/login")
     return await client.post("/login", data={"csrf_token": csrf_of(page), "api_key": key})
+
+
+async def follow_refresh(client: AsyncClient, path: str) -> str:
+    """The page at ``path`` once it stops refreshing itself (a run or an audit in progress
+    reloads until it is done): its text. Fails after 60 s."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        page = await client.get(path)
+        assert page.status_code == 200
+        if 'http-equiv="refresh"' not in page.text:
+            return page.text
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{path} still refreshing after 60 s")
 
 
 @pytest_asyncio.fixture

@@ -4,9 +4,7 @@ Runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,7 @@ from service.db.accounts import revoke_key
 from service.ledger.store import balances
 from service.settings import Environment, Settings
 from tests.service.scan_sources import MIT_HEADER, git_repository
-from tests.service.web.conftest import csrf_of, log_in
+from tests.service.web.conftest import csrf_of, follow_refresh, log_in
 from tests.service.web.seed import (
     INVOICED_MINOR,
     OVERDUE_MINOR,
@@ -300,17 +298,6 @@ async def test_public_page_totals_match_the_ledger_to_the_minor_unit(
 # --- audits --------------------------------------------------------------------------------
 
 
-async def _follow(client: AsyncClient, path: str) -> str:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        page = await client.get(path)
-        assert page.status_code == 200
-        if 'http-equiv="refresh"' not in page.text:
-            return page.text
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{path} still refreshing after 60 s")
-
-
 async def test_an_audit_started_from_the_form_runs_to_its_result(
     client: AsyncClient, world: World, repos: Path
 ) -> None:
@@ -323,7 +310,7 @@ async def test_an_audit_started_from_the_form_runs_to_its_result(
     assert r.status_code == 303
     path = r.headers["location"]
     assert re.fullmatch(r"/foundation/audits/[0-9a-f-]{36}", path)
-    text = await _follow(client, path)
+    text = await follow_refresh(client, path)
     assert "Done:" in text, text[:2000]
     assert "<code>src/geo.py</code>" in text and "spdx-tag" in text and "MIT" in text
     listing = (await client.get("/foundation/audits")).text

@@ -4,9 +4,7 @@ boundaries. Runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 import uuid
 
 import pytest
@@ -17,7 +15,7 @@ from sqlalchemy import select
 from service.db.models import IdentityClaim, PayoutAccount, PayoutLine, PayoutRun
 from service.payouts.claims import connect_account
 from tests.service.transfers_fake import RecordingProvider
-from tests.service.web.conftest import csrf_of, log_in
+from tests.service.web.conftest import csrf_of, follow_refresh, log_in
 from tests.service.web.payout_seed import ADA_ACCOUNT, PayoutWorld
 from tests.service.web.seed import OVERDUE_MINOR, World
 
@@ -314,7 +312,7 @@ async def test_a_payout_run_started_from_the_form_shows_its_progress_to_the_end(
         data={"csrf_token": token, "commons": str(payouts.commons_id), "period": "2026-10"},
     )
     assert r.status_code == 303 and r.headers["location"] == f"/foundation/payouts/{october}"
-    text = await _follow(client, r.headers["location"])
+    text = await follow_refresh(client, r.headers["location"])
     assert "Finished" in text and "every payable line is paid" in text, text[:3000]
     assert '<strong id="payout-progress">2 of 2 paid</strong>' in text  # Ada's, then Bob's
     # every released line of the commons is paid, each once
@@ -386,17 +384,6 @@ async def test_no_payout_run_from_the_form_where_pools_go_to_the_foundations(
 # --- foundation: billing runs --------------------------------------------------------------
 
 
-async def _follow(client: AsyncClient, path: str) -> str:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        page = await client.get(path)
-        assert page.status_code == 200
-        if 'http-equiv="refresh"' not in page.text:
-            return page.text
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{path} still refreshing after 60 s")
-
-
 async def test_a_billing_run_started_from_the_form_shows_its_progress_to_the_end(
     client: AsyncClient, world: World
 ) -> None:
@@ -408,7 +395,7 @@ async def test_a_billing_run_started_from_the_form_shows_its_progress_to_the_end
     assert r.status_code == 303
     path = r.headers["location"]
     assert re.fullmatch(r"/foundation/billing/[0-9a-f-]{36}", path)
-    text = await _follow(client, path)
+    text = await follow_refresh(client, path)
     assert "Done: 1 invoice issued." in text, text[:3000]
     assert 'Obligations billed (invoice lines added)</th><td class="num">1<' in text
     invoices = (await client.get("/foundation/invoices")).text
