@@ -170,11 +170,14 @@ def _run(
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
+    import scanners.detect  # noqa: F401 - imported once here, not in every worker
     from scanners.fingerprints import get_fingerprints
     from scanners.matching import get_matcher
+    from scanners.notices.table import get_tables
 
     get_matcher()  # build the index once, before forking: workers share it
     get_fingerprints()
+    get_tables()  # the notice finder's name and URL tables, likewise
     gc.freeze()  # keep the shared pages shared: the workers' GC will not touch them
     chunk = max(1, min(16, len(tasks) // (jobs * 8)))  # small: candidates cluster
     done = 0
