@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from scanners.walk import Walk
 
 TREE_KEY_FORMAT = 1
+_CHUNK = 4096
+_MTIME = itemgetter(2)  # Entry.mtime_ns, read at C speed
 
 
 def tree_key(
@@ -32,17 +35,19 @@ def tree_key(
     the stat of its own modules), the root, the Hugging Face cache directory and every
     walked path with its size, mtime, inode and ctime: any change anywhere changes it.
     """
-    racy = now_ns - RACY_NS
-    if any(e.mtime_ns >= racy for e in listing.entries):
+    entries = listing.entries
+    if entries and max(map(_MTIME, entries)) >= now_ns - RACY_NS:
         return None
     h = hashlib.sha256(f"{TREE_KEY_FORMAT}\0{version_key()}\0{listing.root}\0".encode())
     h.update(os.fsencode(os.fspath(hub_cache)) if hub_cache is not None else b"-")
-    for e in listing.entries:  # one small string at a time: no list of 100k+ alive
-        h.update(
-            f"\0{e.path}\0{e.size}\0{e.mtime_ns}\0{e.ino}\0{e.ctime_ns}".encode(
-                errors="surrogateescape"  # a file name that is not UTF-8
-            )
+    for i in range(0, len(entries), _CHUNK):  # a chunk at a time: no 100k strings alive
+        chunk = "".join(
+            [
+                f"\0{p}\0{size}\0{mtime}\0{ino}\0{ctime}"
+                for p, size, mtime, ino, ctime in entries[i : i + _CHUNK]
+            ]
         )
+        h.update(chunk.encode(errors="surrogateescape"))  # a file name that is not UTF-8
     return cache_file(cache_dir, listing.root), h.hexdigest()
 
 

@@ -211,13 +211,11 @@ def _walk_plain(root: Path, notes: tuple[str, ...] = ()) -> Walk:
                 if de.is_dir(follow_symlinks=False):
                     if name not in VCS_DIRS:
                         stack.append((de.path, rel))
-                elif de.is_symlink():
-                    col.symlink(rel, de.path)
-                elif name != ".git":  # a work tree's or submodule's pointer file
-                    st = de.stat(follow_symlinks=False)
+                elif name != ".git" or de.is_symlink():  # not a work tree's pointer file
+                    st = de.stat(follow_symlinks=False)  # lstat: its mode says what it is
                     if S_ISREG(st.st_mode):  # the common case, inline: 100k+ times
                         append(Entry(rel, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns))
-                    else:
+                    else:  # a symlink (counted or skipped), a special file (skipped)
                         col.add(rel, de.path, st)
             except OSError as exc:
                 col.skipped.append(_skipped(rel, f"cannot stat: {exc.strerror}"))
