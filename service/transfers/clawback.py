@@ -70,17 +70,24 @@ class Sent:
             )
 
 
-def clawback(refunded_minor: int, paid_minor: int, sent: Sequence[Sent]) -> list[tuple[str, int]]:
-    """What the latest refund reverses, per commons (commons with nothing to reverse are left
-    out), when the invoice has been refunded by ``refunded_minor`` in all out of
-    ``paid_minor``. Empty when nothing is due (no transfer, or rounding left nothing yet)."""
+def _target_and_done(refunded_minor: int, paid_minor: int, sent: Sequence[Sent]) -> tuple[int, int]:
+    """The rule's target for what the reversals add up to (the refunded share of what was
+    transferred, rounded down) and what they add up to now, net; refuses amounts that cannot
+    describe an invoice."""
     if paid_minor <= 0:
         raise ClawbackError(f"paid amount must be positive, got {paid_minor}")
     if not 0 <= refunded_minor <= paid_minor:
         raise ClawbackError(f"refunded {refunded_minor} is outside 0..{paid_minor}")
     transferred = sum(s.amount_minor for s in sent)
-    done = sum(s.reversed_minor for s in sent)
-    due = refunded_minor * transferred // paid_minor - done
+    return refunded_minor * transferred // paid_minor, sum(s.reversed_minor for s in sent)
+
+
+def clawback(refunded_minor: int, paid_minor: int, sent: Sequence[Sent]) -> list[tuple[str, int]]:
+    """What the latest refund reverses, per commons (commons with nothing to reverse are left
+    out), when the invoice has been refunded by ``refunded_minor`` in all out of
+    ``paid_minor``. Empty when nothing is due (no transfer, or rounding left nothing yet)."""
+    target, done = _target_and_done(refunded_minor, paid_minor, sent)
+    due = target - done
     if due <= 0:  # a dispute won since may have lowered the refunded amount: never give back
         return []
     left = [s.amount_minor - s.reversed_minor for s in sent]
@@ -94,13 +101,8 @@ def reinstatement(
     """What to send again, per commons, once a won dispute lowered the invoice's refunded
     amount to ``refunded_minor``: what was reversed (net) beyond the rule's target. Empty
     when the reversals do not exceed it (e.g. the dispute came before the transfer)."""
-    if paid_minor <= 0:
-        raise ClawbackError(f"paid amount must be positive, got {paid_minor}")
-    if not 0 <= refunded_minor <= paid_minor:
-        raise ClawbackError(f"refunded {refunded_minor} is outside 0..{paid_minor}")
-    transferred = sum(s.amount_minor for s in sent)
-    done = sum(s.reversed_minor for s in sent)
-    due = done - refunded_minor * transferred // paid_minor
+    target, done = _target_and_done(refunded_minor, paid_minor, sent)
+    due = done - target
     if due <= 0:
         return []
     parts = split(due, [s.reversed_minor for s in sent])  # due <= done

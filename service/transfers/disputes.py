@@ -19,11 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.models import Invoice
 from service.db.models.ledger import FoundationTransfer, TransferStatus
-from service.ledger import journal
-from service.ledger.store import post
 from service.transfers import clawback
-from service.transfers.foundation import planned_reference
+from service.transfers.foundation import planned_entry
 from service.transfers.reversals import DISPUTE_PREFIX, plan_reversals, standing
+from service.transfers.sending import add_planned
 
 __all__ = ["plan_dispute_reversals", "plan_dispute_won"]
 
@@ -40,20 +39,11 @@ async def plan_dispute_won(session: AsyncSession, invoice: Invoice, dispute_id: 
     each commons' first transfer went to. Returns the rows planned: 0 when nothing had been
     reversed beyond the rule's target (the dispute came before the transfer), or when this
     dispute was planned before. Flushes; the caller commits, with the reinstatement."""
-    if invoice.amount_paid_minor <= 0:
-        return 0
-    now = await standing(session, invoice)
-    if not now.transfers:
-        return 0
-    seen = await session.scalar(
-        select(FoundationTransfer.id)
-        .where(
-            FoundationTransfer.invoice_id == invoice.id,
-            FoundationTransfer.dispute_id == dispute_id,
-        )
-        .limit(1)
+    planned_before = select(FoundationTransfer.id).where(
+        FoundationTransfer.invoice_id == invoice.id, FoundationTransfer.dispute_id == dispute_id
     )
-    if seen is not None:
+    now = await standing(session, invoice, planned_before)
+    if now is None:
         return 0
     refunded = min(invoice.refunded_minor, invoice.amount_paid_minor)
     planned = 0
@@ -69,11 +59,6 @@ async def plan_dispute_won(session: AsyncSession, invoice: Invoice, dispute_id: 
             currency=first.currency,
             status=TransferStatus.PENDING.value,
         )
-        session.add(row)
-        await session.flush()  # gives the row its id, which the reference names
-        await post(
-            session,
-            journal.transfer_planned(planned_reference(row), commons_id, row.currency, amount),
-        )
+        await add_planned(session, row, planned_entry)
         planned += 1
     return planned

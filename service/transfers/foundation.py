@@ -36,7 +36,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from service.db.base import utcnow
 from service.db.models import Commons, Invoice, InvoiceLine, InvoiceStatus, Organisation
 from service.db.models.ledger import (
     FoundationTransfer,
@@ -47,10 +46,9 @@ from service.db.models.ledger import (
 )
 from service.db.pagination import Page, fetch_page
 from service.ledger import journal
-from service.ledger.store import post
 from service.transfers.interface import PayoutProvider, TransferError, TransferRequest
 from service.transfers.reversals import mark_received, send_reversals
-from service.transfers.sending import Send, send_pending
+from service.transfers.sending import Send, add_planned, mark_by_hand, send_pending
 
 __all__ = [
     "Held",
@@ -60,6 +58,7 @@ __all__ = [
     "list_transfers",
     "mark_made",
     "plan_transfers",
+    "planned_entry",
     "planned_reference",
     "send_transfers",
     "sent_reference",
@@ -156,12 +155,7 @@ async def _plan_invoice(session: AsyncSession, invoice: Invoice) -> tuple[int, l
             currency=invoice.currency,
             status=TransferStatus.PENDING.value,
         )
-        session.add(row)
-        await session.flush()
-        await post(
-            session,
-            journal.transfer_planned(planned_reference(row), commons_id, invoice.currency, net),
-        )
+        await add_planned(session, row, planned_entry)
         planned += 1
     return planned, held
 
@@ -221,6 +215,14 @@ def planned_reference(row: FoundationTransfer) -> str:
     if row.dispute_id:
         return f"transfer-planned:{row.id}"
     return f"transfer-planned:{row.invoice_id}:{row.commons_id}"
+
+
+def planned_entry(row: FoundationTransfer) -> journal.Transaction:
+    """The ledger entry of a transfer planned: out of the commons' pool, into payouts in
+    transit."""
+    return journal.transfer_planned(
+        planned_reference(row), row.commons_id, row.currency, row.amount_minor
+    )
 
 
 def sent_reference(row: FoundationTransfer) -> str:
@@ -330,19 +332,7 @@ async def mark_made(session: AsyncSession, transfer_id: uuid.UUID, reference: st
         if reversal is not None:
             return await mark_received(session, reversal, reference)
         raise TransferError(f"no foundation transfer or reversal {transfer_id}")
-    if row.status == TransferStatus.SENT.value:
-        return False
-    if row.status != TransferStatus.MANUAL.value:
-        raise TransferError(
-            f"transfer {transfer_id} is {row.status}, not one to make by hand: run "
-            "copyfair billing transfer"
-        )
-    row.status = TransferStatus.SENT.value
-    row.external_id = reference
-    row.sent_at = utcnow()
-    await post(session, _sent_entry(row))
-    await session.flush()
-    return True
+    return await mark_by_hand(session, row, reference, _sent_entry, noun="transfer", deed="make")
 
 
 async def list_transfers(

@@ -24,19 +24,17 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import partial
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from service.db.base import utcnow
 from service.db.models import Invoice
 from service.db.models.ledger import FoundationTransfer, TransferReversal, TransferStatus
 from service.db.pagination import Page, fetch_page
 from service.ledger.journal import Transaction
-from service.ledger.store import post
 from service.transfers import clawback
-from service.transfers.interface import PayoutProvider, ReversalRequest, TransferError
+from service.transfers.interface import PayoutProvider, ReversalRequest
 from service.transfers.manual import ManualProvider
-from service.transfers.sending import Send, send_pending
+from service.transfers.sending import Send, add_planned, mark_by_hand, send_pending
 
 __all__ = [
     "DISPUTE_PREFIX",
@@ -81,7 +79,17 @@ class Standing:
         return [t for t in self.transfers if t.commons_id == commons_id]
 
 
-async def standing(session: AsyncSession, invoice: Invoice) -> Standing:
+async def standing(
+    session: AsyncSession, invoice: Invoice, planned_before: Select[uuid.UUID]
+) -> Standing | None:
+    """The invoice's transfers as a refund or dispute event plans against them, or None when
+    there is nothing to plan: nothing was paid, nothing transferred yet (the event then holds
+    the invoice instead), or ``planned_before`` finds a row (the event was planned already:
+    a redelivery)."""
+    if invoice.amount_paid_minor <= 0:
+        return None
+    if await session.scalar(planned_before.limit(1)) is not None:
+        return None
     transfers = list(
         await session.scalars(
             select(FoundationTransfer)
@@ -89,6 +97,8 @@ async def standing(session: AsyncSession, invoice: Invoice) -> Standing:
             .order_by(FoundationTransfer.commons_id, FoundationTransfer.dispute_id)
         )
     )
+    if not transfers:
+        return None
     reversed_by_transfer: dict[uuid.UUID, int] = defaultdict(int)
     for transfer_id, total in await session.execute(
         select(TransferReversal.transfer_id, func.sum(TransferReversal.amount_minor))
@@ -114,15 +124,9 @@ async def plan_reversals(session: AsyncSession, invoice: Invoice, refund_id: str
     planned before. A lost dispute is planned as a refund ``dispute-<id>``. A commons' part
     is taken from its own transfer first, then from those won disputes sent again, each up
     to what is left of it. Flushes; the caller commits, with the refund."""
-    if invoice.amount_paid_minor <= 0:
-        return 0
-    now = await standing(session, invoice)
-    if not now.transfers:
-        return 0
-    seen = await session.scalar(
-        select(TransferReversal.id).where(TransferReversal.refund_id == refund_id).limit(1)
-    )
-    if seen is not None:
+    planned_before = select(TransferReversal.id).where(TransferReversal.refund_id == refund_id)
+    now = await standing(session, invoice, planned_before)
+    if now is None:
         return 0
     refunded = min(invoice.refunded_minor, invoice.amount_paid_minor)
     planned = 0
@@ -141,14 +145,7 @@ async def plan_reversals(session: AsyncSession, invoice: Invoice, refund_id: str
                 currency=transfer.currency,
                 status=TransferStatus.PENDING.value,
             )
-            session.add(row)
-            await session.flush()  # gives the row its id, which the reference names
-            await post(
-                session,
-                clawback.reversal_planned(
-                    _planned_reference(row), row.commons_id, row.currency, row.amount_minor
-                ),
-            )
+            await add_planned(session, row, _planned_entry)
             planned += 1
     return planned
 
@@ -181,6 +178,12 @@ def _request(row: TransferReversal, transfer: FoundationTransfer) -> ReversalReq
         idempotency_key=reversal_key(row, transfer),
         description=f"{what}: commons {row.commons_id}'s share taken back",
         metadata=metadata,
+    )
+
+
+def _planned_entry(row: TransferReversal) -> Transaction:
+    return clawback.reversal_planned(
+        _planned_reference(row), row.commons_id, row.currency, row.amount_minor
     )
 
 
@@ -232,19 +235,7 @@ async def mark_received(session: AsyncSession, row: TransferReversal, reference:
     """A reversal recorded as owed back (manual) was received by hand: the money is back in
     clearing, nothing is in transit any more. False when it was already marked; raises
     TransferError for a reversal still pending (flushes; the caller commits)."""
-    if row.status == TransferStatus.SENT.value:
-        return False
-    if row.status != TransferStatus.MANUAL.value:
-        raise TransferError(
-            f"reversal {row.id} is {row.status}, not one to receive by hand: run "
-            "copyfair billing transfer"
-        )
-    row.status = TransferStatus.SENT.value
-    row.external_id = reference
-    row.sent_at = utcnow()
-    await post(session, _made_entry(row))
-    await session.flush()
-    return True
+    return await mark_by_hand(session, row, reference, _made_entry, noun="reversal", deed="receive")
 
 
 async def list_reversals(

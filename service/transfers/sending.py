@@ -1,5 +1,9 @@
-"""The send loop shared by foundation transfers and their reversals: every pending row is
-asked of the provider, then recorded with a compare-and-set from ``pending``.
+"""The life of a row shared by foundation transfers and their reversals: planned with its
+ledger entry (:func:`add_planned`), sent by one loop (:func:`send_pending`), or, when the
+manual provider recorded it as owed, marked done by hand (:func:`mark_by_hand`).
+
+In the loop every pending row is asked of the provider, then recorded with a compare-and-set
+from ``pending``.
 
 The provider is called outside any database transaction, with an idempotency key derived
 from our ids; what it made is then recorded on the row, with the ledger entry when money
@@ -28,7 +32,7 @@ from service.ledger.store import post
 from service.transfers.interface import TransferError
 from service.transfers.manual import ManualProvider
 
-__all__ = ["Send", "record_made", "send_pending"]
+__all__ = ["Send", "add_planned", "mark_by_hand", "record_made", "send_pending"]
 
 Row = TypeVar("Row", FoundationTransfer, TransferReversal)
 
@@ -40,6 +44,45 @@ class Send:
 
     kind: str
     call: Callable[[], str]
+
+
+async def add_planned(
+    session: AsyncSession, row: Row, planned_entry: Callable[[Row], Transaction]
+) -> None:
+    """Add a planned row and post its ledger entry, in the caller's unit of work. The row is
+    flushed first: the entry's reference may name the row's id."""
+    session.add(row)
+    await session.flush()
+    await post(session, planned_entry(row))
+
+
+async def mark_by_hand(
+    session: AsyncSession,
+    row: Row,
+    reference: str,
+    made_entry: Callable[[Row], Transaction],
+    *,
+    noun: str,
+    deed: str,
+) -> bool:
+    """A row the manual provider recorded as owed was done by hand (a transfer made, a
+    reversal received): marked sent under the operator's ``reference``, with the ledger
+    entry of the money moved, as :func:`record_made` records what a provider made. False
+    when it was marked already; raises TransferError for a row still pending, naming it as
+    ``noun`` and what could not be done as ``deed`` (flushes; the caller commits)."""
+    if row.status == TransferStatus.SENT.value:
+        return False
+    if row.status != TransferStatus.MANUAL.value:
+        raise TransferError(
+            f"{noun} {row.id} is {row.status}, not one to {deed} by hand: run "
+            "copyfair billing transfer"
+        )
+    row.status = TransferStatus.SENT.value
+    row.external_id = reference
+    row.sent_at = utcnow()
+    await post(session, made_entry(row))
+    await session.flush()
+    return True
 
 
 async def record_made(

@@ -11,6 +11,8 @@ are translated to :class:`TransferError` here: nothing above imports ``stripe``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import stripe
@@ -24,6 +26,18 @@ from service.transfers.interface import (
 )
 
 __all__ = ["StripeConnectProvider"]
+
+
+@contextmanager
+def _translated(what: str, advice: str) -> Iterator[None]:
+    """Stripe's errors as :class:`TransferError`, naming what was asked (``what``) and what
+    to do about it (``advice``): nothing above this module sees ``stripe``."""
+    try:
+        yield
+    except stripe.StripeError as exc:
+        raise TransferError(
+            f"Stripe refused or failed {what}: {exc.user_message or exc} ({advice})"
+        ) from exc
 
 
 class StripeConnectProvider:
@@ -50,18 +64,15 @@ class StripeConnectProvider:
             params["transfer_group"] = request.transfer_group
         if request.description:
             params["description"] = request.description
-        try:
+        with _translated(
+            f"the transfer {request.idempotency_key} to {request.destination}",
+            "check the foundation's connected account and the platform's balance; sending "
+            "again is safe, the idempotency key makes it the same transfer",
+        ):
             made = self._client.v1.transfers.create(
                 params=params,  # type: ignore[arg-type]
                 options={"idempotency_key": request.idempotency_key},
             )
-        except stripe.StripeError as exc:
-            raise TransferError(
-                f"Stripe refused or failed the transfer {request.idempotency_key} to "
-                f"{request.destination}: {exc.user_message or exc} (check the foundation's "
-                "connected account and the platform's balance; sending again is safe, the "
-                "idempotency key makes it the same transfer)"
-            ) from exc
         return Transfer(str(made.id), request)
 
     def reverse(self, request: ReversalRequest) -> Reversal:
@@ -71,17 +82,15 @@ class StripeConnectProvider:
         }
         if request.description:
             params["description"] = request.description
-        try:
+        with _translated(
+            f"the reversal {request.idempotency_key} of transfer {request.transfer_id}",
+            "the connected account's balance must cover it, and no more than what is left of "
+            "the transfer can be reversed; sending again is safe, the idempotency key makes it "
+            "the same reversal",
+        ):
             made = self._client.v1.transfers.reversals.create(
                 request.transfer_id,
                 params=params,  # type: ignore[arg-type]
                 options={"idempotency_key": request.idempotency_key},
             )
-        except stripe.StripeError as exc:
-            raise TransferError(
-                f"Stripe refused or failed the reversal {request.idempotency_key} of transfer "
-                f"{request.transfer_id}: {exc.user_message or exc} (the connected account's "
-                "balance must cover it, and no more than what is left of the transfer can be "
-                "reversed; sending again is safe, the idempotency key makes it the same reversal)"
-            ) from exc
         return Reversal(str(made.id), request)

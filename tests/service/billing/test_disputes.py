@@ -22,23 +22,31 @@ from service.billing.payments import NotReadyError
 from service.db.base import Base
 from service.db.engine import create_session_factory
 from service.db.models import Invoice
-from service.db.models.ledger import FoundationTransfer, LedgerTransaction
+from service.db.models.ledger import FoundationTransfer
 from service.transfers.clawback import ClawbackError, Sent, allocate, clawback, reinstatement
 from service.transfers.foundation import transfer_foundation_funds
 from service.transfers.interface import TransferRequest
 from tests.service.billing.conftest import make_engine
 from tests.service.billing.signing import event
-from tests.service.billing.test_reversals import (
+from tests.service.billing.transfer_steps import (
     CHARGE,
-    _deliver,
-    _geo_invoice,
-    _ledger,
-    _refunded,
-    _reversals,
-    _transfer_ids,
+    GEO_ACCOUNT,
+    OTHER_ACCOUNT,
+    assert_geo_held,
+    checked_ledger,
+    deliver,
+    entries,
+    geo_invoice,
+    in_transit,
+    killed_then_resumed,
+    our_ids,
+    refunded,
+    reversals,
+    setup_paid,
+    transfer_ids,
+    transferred,
 )
-from tests.service.billing.test_transfers import GEO_ACCOUNT, OTHER_ACCOUNT, _setup
-from tests.service.transfers_fake import ProviderCrash, RecordingProvider
+from tests.service.transfers_fake import RecordingProvider
 
 PAID, TRANSFERRED = 1250, 1200  # the geo invoice: geo 1000 + maps 250, fee 50 (960 + 240)
 
@@ -74,26 +82,23 @@ async def _again(sessions: async_sessionmaker[AsyncSession]) -> list[FoundationT
         )
 
 
-@pytest.mark.asyncio
 async def test_a_dispute_after_the_transfer_is_clawed_back_like_a_refund(
     db_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    world, _ = await _setup(db_sessions)
     provider = RecordingProvider()
-    await transfer_foundation_funds(db_sessions, provider)
-    invoice = await _geo_invoice(db_sessions, world)
+    world, invoice = await transferred(db_sessions, provider)
     geo, maps = str(world.commons["geo"]), str(world.commons["maps"])
-    tr = await _transfer_ids(db_sessions)
+    tr = await transfer_ids(db_sessions)
 
-    assert await _deliver(db_sessions, _opened()) is Outcome.APPLIED
+    assert await deliver(db_sessions, _opened()) is Outcome.APPLIED
     # the same rule as a refund of 500: floor(500 * 1200 / 1250) = 480, 4:1
-    rows = await _reversals(db_sessions)
+    rows = await reversals(db_sessions)
     assert sorted((r.refund_id, r.commons_id, r.amount_minor) for r in rows) == sorted(
         [("dispute-dp_1", geo, 384), ("dispute-dp_1", maps, 96)]
     )
-    assert (await _ledger(db_sessions))["in_transit"] == 480
+    assert await in_transit(db_sessions) == 480
     # the funds withdrawn later are the same dispute: nothing more
-    assert await _deliver(db_sessions, _withdrawn()) is Outcome.NO_CHANGE
+    assert await deliver(db_sessions, _withdrawn()) is Outcome.NO_CHANGE
 
     report = await transfer_foundation_funds(db_sessions, provider)
     assert (report.reversed, report.failed) == (2, [])
@@ -107,27 +112,24 @@ async def test_a_dispute_after_the_transfer_is_clawed_back_like_a_refund(
     assert request.metadata["dispute_id"] == "dp_1" and "refund_id" not in request.metadata
     assert provider.kept(GEO_ACCOUNT) == TRANSFERRED - 480
     assert provider.kept(OTHER_ACCOUNT) == 400
-    assert (await _ledger(db_sessions))["in_transit"] == 0
+    assert await in_transit(db_sessions) == 0
 
 
-@pytest.mark.asyncio
 async def test_a_won_dispute_sends_the_funds_again(
     db_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    world, _ = await _setup(db_sessions)
     provider = RecordingProvider()
-    await transfer_foundation_funds(db_sessions, provider)
-    invoice = await _geo_invoice(db_sessions, world)
+    world, invoice = await transferred(db_sessions, provider)
     geo, maps = str(world.commons["geo"]), str(world.commons["maps"])
-    await _deliver(db_sessions, _opened())
+    await deliver(db_sessions, _opened())
     await transfer_foundation_funds(db_sessions, provider)
 
-    assert await _deliver(db_sessions, _won()) is Outcome.APPLIED
+    assert await deliver(db_sessions, _won()) is Outcome.APPLIED
     again = await _again(db_sessions)
     assert sorted((r.commons_id, r.amount_minor, r.status, r.dispute_id) for r in again) == sorted(
         [(geo, 384, "pending", "dp_1"), (maps, 96, "pending", "dp_1")]
     )
-    assert (await _ledger(db_sessions))["in_transit"] == -480  # owed to the foundation again
+    assert await in_transit(db_sessions) == -480  # owed to the foundation again
 
     report = await transfer_foundation_funds(db_sessions, provider)
     assert (report.planned, report.sent, report.reversed, report.failed) == (0, 2, 0, [])
@@ -140,153 +142,123 @@ async def test_a_won_dispute_sends_the_funds_again(
         idempotency_key=key,
         transfer_group=f"invoice_{invoice}",
         description=f"Dispute dp_1 of invoice {invoice} won: commons {geo}'s share sent again",
-        metadata={
-            "copyfair_invoice_id": str(invoice),
-            "commons_id": geo,
-            "foundation_id": str(world.geo_foundation),
-            "dispute_id": "dp_1",
-        },
+        metadata=our_ids(invoice, geo, world.geo_foundation) | {"dispute_id": "dp_1"},
     )
     assert seen[f"copyfair-transfer-dispute-won-dp_1-{maps}"].amount_minor == 96
     assert provider.kept(GEO_ACCOUNT) == TRANSFERRED  # everything the commons is owed
-    ledger = await _ledger(db_sessions)  # balances and reconciles
+    ledger = await checked_ledger(db_sessions)  # balances and reconciles
     assert ledger["in_transit"] == 0
     assert ledger[f"pool:{geo}"] == 0 and ledger[f"pool:{maps}"] == 0
     assert ledger["clearing"] == 0  # 1200 paid net of fee, 1200 with the foundation
 
 
-@pytest.mark.asyncio
 async def test_won_before_its_reversal_was_sent_the_foundation_still_keeps_its_due(
     db_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    world, _ = await _setup(db_sessions)
     provider = RecordingProvider()
-    await transfer_foundation_funds(db_sessions, provider)
-    await _geo_invoice(db_sessions, world)
-    await _deliver(db_sessions, _opened())
-    await _deliver(db_sessions, _won())
+    await transferred(db_sessions, provider)
+    await deliver(db_sessions, _opened())
+    await deliver(db_sessions, _won())
     report = await transfer_foundation_funds(db_sessions, provider)
     # both are made (the reversal and the transfer sent again): the net is what is owed
     assert (report.sent, report.reversed, report.failed) == (2, 2, [])
     assert provider.kept(GEO_ACCOUNT) == TRANSFERRED
-    assert (await _ledger(db_sessions))["in_transit"] == 0
+    assert await in_transit(db_sessions) == 0
 
 
-@pytest.mark.asyncio
 async def test_redelivered_dispute_events_move_money_once(
     db_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    world, _ = await _setup(db_sessions)
     provider = RecordingProvider()
-    await transfer_foundation_funds(db_sessions, provider)
-    await _geo_invoice(db_sessions, world)
+    await transferred(db_sessions, provider)
     for body, first in (
         (_opened(), Outcome.APPLIED),
         (_opened(n=2), Outcome.NO_CHANGE),
         (_withdrawn(), Outcome.NO_CHANGE),
     ):
-        assert await _deliver(db_sessions, body) is first
-        assert await _deliver(db_sessions, body) is Outcome.DUPLICATE
+        assert await deliver(db_sessions, body) is first
+        assert await deliver(db_sessions, body) is Outcome.DUPLICATE
     await transfer_foundation_funds(db_sessions, provider)
-    assert await _deliver(db_sessions, _won()) is Outcome.APPLIED
-    assert await _deliver(db_sessions, _won()) is Outcome.DUPLICATE
-    assert await _deliver(db_sessions, _won(n=2)) is Outcome.NO_CHANGE
+    assert await deliver(db_sessions, _won()) is Outcome.APPLIED
+    assert await deliver(db_sessions, _won()) is Outcome.DUPLICATE
+    assert await deliver(db_sessions, _won(n=2)) is Outcome.NO_CHANGE
     for _ in range(2):
         await transfer_foundation_funds(db_sessions, provider)
-    assert len(await _reversals(db_sessions)) == 2 and len(await _again(db_sessions)) == 2
+    assert len(await reversals(db_sessions)) == 2 and len(await _again(db_sessions)) == 2
     assert len(provider.reversals) == 2 and len(provider.reversal_requests) == 2
     assert len(provider.transfers) == 3 + 2 and len(provider.requests) == 3 + 2
     assert provider.kept(GEO_ACCOUNT) == TRANSFERRED and provider.kept(OTHER_ACCOUNT) == 400
-    assert (await _ledger(db_sessions))["in_transit"] == 0
+    assert await in_transit(db_sessions) == 0
 
 
-@pytest.mark.asyncio
 @pytest.mark.parametrize("sent_before_crash", [1, 2])
 async def test_a_run_killed_after_the_provider_answered_sends_again_once(
     db_sessions: async_sessionmaker[AsyncSession], sent_before_crash: int
 ) -> None:
-    world, _ = await _setup(db_sessions)
     provider = RecordingProvider()
+    await transferred(db_sessions, provider)
+    await deliver(db_sessions, _opened())
     await transfer_foundation_funds(db_sessions, provider)
-    await _geo_invoice(db_sessions, world)
-    await _deliver(db_sessions, _opened())
-    await transfer_foundation_funds(db_sessions, provider)
-    await _deliver(db_sessions, _won())
-    provider.crash_after = len(provider.transfers) + len(provider.reversals) + sent_before_crash
-    with pytest.raises(ProviderCrash):
-        await transfer_foundation_funds(db_sessions, provider)
-    provider.crash_after = None
-    await transfer_foundation_funds(db_sessions, provider)
-    await transfer_foundation_funds(db_sessions, provider)
+    await deliver(db_sessions, _won())
+    made = len(provider.transfers) + len(provider.reversals)
+    await killed_then_resumed(db_sessions, provider, made + sent_before_crash)
     won = [r for r in provider.requests if "dispute-won" in r.idempotency_key]
     assert len(won) == 3  # the one whose answer was lost was asked again, same key
     assert len(provider.transfers) == 3 + 2
     assert provider.kept(GEO_ACCOUNT) == TRANSFERRED
-    async with db_sessions() as session:
-        made = await session.scalar(
-            select(func.count())
-            .select_from(LedgerTransaction)
-            .where(LedgerTransaction.kind == "transfer_sent")
-        )
-    assert made == 3 + 2
-    assert (await _ledger(db_sessions))["in_transit"] == 0
+    assert await entries(db_sessions, "transfer_sent") == 3 + 2
+    assert await in_transit(db_sessions) == 0
 
 
-@pytest.mark.asyncio
 async def test_a_dispute_before_the_transfer_holds_it_and_a_won_one_releases_it(
     db_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    world, _ = await _setup(db_sessions)
-    await _geo_invoice(db_sessions, world)
-    assert await _deliver(db_sessions, _opened()) is Outcome.APPLIED
+    world, _ = await setup_paid(db_sessions)
+    await geo_invoice(db_sessions, world)
+    assert await deliver(db_sessions, _opened()) is Outcome.APPLIED
     provider = RecordingProvider()
     report = await transfer_foundation_funds(db_sessions, provider)
-    assert report.planned == 1 and report.reversed == 0  # only the other invoice's
-    assert [h.reason for h in report.held] == ["refunded in part before its funds were transferred"]
-    assert provider.moved(GEO_ACCOUNT) == 0 and await _reversals(db_sessions) == []
-    assert await _deliver(db_sessions, _won()) is Outcome.APPLIED
+    assert_geo_held(report)
+    assert provider.moved(GEO_ACCOUNT) == 0 and await reversals(db_sessions) == []
+    assert await deliver(db_sessions, _won()) is Outcome.APPLIED
     assert await _again(db_sessions) == []  # nothing had been taken back
     report = await transfer_foundation_funds(db_sessions, provider)
     assert (report.planned, report.sent, report.held) == (2, 2, [])
     assert provider.kept(GEO_ACCOUNT) == TRANSFERRED and provider.reversal_requests == []
-    assert (await _ledger(db_sessions))["in_transit"] == 0
+    assert await in_transit(db_sessions) == 0
 
 
-@pytest.mark.asyncio
 async def test_a_refund_after_a_won_dispute_reverses_the_transfer_sent_again(
     db_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    world, _ = await _setup(db_sessions)
     provider = RecordingProvider()
-    await transfer_foundation_funds(db_sessions, provider)
-    await _geo_invoice(db_sessions, world)
+    world, _ = await transferred(db_sessions, provider)
     geo = str(world.commons["geo"])
-    await _deliver(db_sessions, _refunded("evt_r1", [("re_1", 100)]))  # 96: 77 geo, 19 maps
-    await _deliver(db_sessions, _opened(amount=1000))
+    await deliver(db_sessions, refunded("evt_r1", [("re_1", 100)]))  # 96: 77 geo, 19 maps
+    await deliver(db_sessions, _opened(amount=1000))
     await transfer_foundation_funds(db_sessions, provider)
-    await _deliver(db_sessions, _won(amount=1000))
+    await deliver(db_sessions, _won(amount=1000))
     await transfer_foundation_funds(db_sessions, provider)
     assert provider.kept(GEO_ACCOUNT) == TRANSFERRED - 96
     # the rest refunded: more than is left of any one transfer of geo's, so both are reversed
-    await _deliver(db_sessions, _refunded("evt_r2", [("re_1", 100), ("re_2", 1150)]))
+    await deliver(db_sessions, refunded("evt_r2", [("re_1", 100), ("re_2", 1150)]))
     report = await transfer_foundation_funds(db_sessions, provider)
     assert report.failed == []
     assert provider.kept(GEO_ACCOUNT) == 0
     keys = sorted(r.idempotency_key for r in provider.reversal_requests)
     assert f"copyfair-reversal-re_2-{geo}" in keys
     assert f"copyfair-reversal-re_2-{geo}-dispute-won-dp_1" in keys
-    assert (await _ledger(db_sessions))["in_transit"] == 0
+    assert await in_transit(db_sessions) == 0
 
 
-@pytest.mark.asyncio
 async def test_a_dispute_without_an_id_is_refused(
     db_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    world, _ = await _setup(db_sessions)
-    await _geo_invoice(db_sessions, world)
+    world, _ = await setup_paid(db_sessions)
+    await geo_invoice(db_sessions, world)
     body = event("evt_x", "charge.dispute.created", {"charge": CHARGE, "amount": 10})
     with pytest.raises(MalformedEventError, match=r"data\.object\.id"):
-        await _deliver(db_sessions, body)
+        await deliver(db_sessions, body)
 
 
 # -- the rule (pure) ---------------------------------------------------------------------
@@ -353,7 +325,7 @@ def _body(step: str) -> Any:
     if step == "open_lost":
         return _opened("dp_2", 250)
     assert step == "refund"
-    return _refunded("evt_re", [("re_1", 100)])
+    return refunded("evt_re", [("re_1", 100)])
 
 
 async def _scenario(order: list[str]) -> tuple[int, int, int, bool]:
@@ -365,8 +337,8 @@ async def _scenario(order: list[str]) -> tuple[int, int, int, bool]:
             async with engine.begin() as conn:
                 await conn.run_sync(Base.metadata.create_all)
             sessions = create_session_factory(engine)
-            world, _ = await _setup(sessions)
-            key = await _geo_invoice(sessions, world)
+            world, _ = await setup_paid(sessions)
+            key = await geo_invoice(sessions, world)
             provider = RecordingProvider()
             queue = list(order)
             for _ in range(50):
@@ -385,8 +357,7 @@ async def _scenario(order: list[str]) -> tuple[int, int, int, bool]:
                         queue.append(step)
             assert not queue
             await transfer_foundation_funds(sessions, provider)  # the next cron run
-            ledger = await _ledger(sessions)  # balances and reconciles
-            assert ledger["in_transit"] == 0
+            assert await in_transit(sessions) == 0  # balances and reconciles
             async with sessions() as session:
                 invoice = await session.get(Invoice, key)
                 assert invoice is not None

@@ -5,112 +5,51 @@ re-runs happen; the ledger balances and reconciles at every step."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from service.billing.events import Outcome, apply_event
+from service.billing.events import Outcome
 from service.billing.manual import ManualGateway
 from service.billing.reconcile import reconcile
-from service.db.models import Invoice
-from service.db.models.ledger import (
-    FoundationTransfer,
-    LedgerTransaction,
-    TransferReversal,
-    TransferStatus,
-)
-from service.ledger.store import balances, check
+from service.db.models.ledger import FoundationTransfer, TransferReversal, TransferStatus
+from service.ledger.store import balances
 from service.transfers.foundation import mark_made, transfer_foundation_funds
 from service.transfers.interface import ReversalRequest, TransferError
 from service.transfers.manual import ManualProvider
 from service.transfers.reversals import list_reversals
-from tests.service.billing.signing import event
-from tests.service.billing.store_rows import World
-from tests.service.billing.test_transfers import (
+from tests.service.billing.transfer_steps import (
     GEO_ACCOUNT,
     OTHER_ACCOUNT,
-    _invoice_of,
-    _setup,
+    assert_geo_held,
+    checked_ledger,
+    deliver,
+    entries,
+    geo_invoice,
+    in_transit,
+    killed_then_resumed,
+    our_ids,
+    refunded,
+    reversals,
+    setup_paid,
+    transfer_ids,
+    transferred,
 )
-from tests.service.transfers_fake import ProviderCrash, RecordingProvider
-
-pytestmark = pytest.mark.asyncio
-
-CHARGE = "ch_geo"
-
-
-async def _geo_invoice(sessions: async_sessionmaker[AsyncSession], world: World) -> uuid.UUID:
-    """The geo-foundation invoice (geo 1000 + maps 250, fee 50: 960 and 240 transferred),
-    with the charge that paid it."""
-    key = await _invoice_of(sessions, world, world.geo_foundation)
-    async with sessions() as session:
-        await session.execute(update(Invoice).where(Invoice.id == key).values(charge_id=CHARGE))
-        await session.commit()
-    return key
-
-
-def _refunded(event_id: str, refunds: list[tuple[str, int]]) -> dict[str, Any]:
-    """``charge.refunded`` as Stripe sends it: every refund of the charge so far."""
-    return event(
-        event_id,
-        "charge.refunded",
-        {
-            "id": CHARGE,
-            "object": "charge",
-            "amount_refunded": sum(amount for _, amount in refunds),
-            "refunds": {"data": [{"id": rid, "amount": amount} for rid, amount in refunds]},
-        },
-    )
-
-
-async def _deliver(sessions: async_sessionmaker[AsyncSession], body: dict[str, Any]) -> Outcome:
-    async with sessions() as session:
-        outcome = await apply_event(session, body, ManualGateway())
-        await session.commit()
-    return outcome
-
-
-async def _ledger(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
-    """Every account's balance; the journal balances and reconciles."""
-    async with sessions() as session:
-        out: dict[str, int] = {}
-        for b in await balances(session):
-            out[b.account] = out.get(b.account, 0) + b.amount_minor
-        assert await check(session) == []
-        assert await reconcile(session, ManualGateway()) == []
-        return out
-
-
-async def _reversals(sessions: async_sessionmaker[AsyncSession]) -> list[TransferReversal]:
-    async with sessions() as session:
-        return list(
-            await session.scalars(
-                select(TransferReversal).order_by(TransferReversal.refund_id, TransferReversal.id)
-            )
-        )
-
-
-async def _transfer_ids(sessions: async_sessionmaker[AsyncSession]) -> dict[str, str]:
-    async with sessions() as session:
-        rows = await session.scalars(select(FoundationTransfer))
-        return {r.commons_id: r.external_id or "" for r in rows}
+from tests.service.transfers_fake import RecordingProvider
 
 
 async def test_a_partial_then_full_refund_takes_back_each_commons_share_exactly(
     db_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    world, _ = await _setup(db_sessions)
     provider = RecordingProvider()
-    await transfer_foundation_funds(db_sessions, provider)
-    invoice = await _geo_invoice(db_sessions, world)
+    world, invoice = await transferred(db_sessions, provider)
     geo, maps = str(world.commons["geo"]), str(world.commons["maps"])
-    tr = await _transfer_ids(db_sessions)
+    tr = await transfer_ids(db_sessions)
 
-    assert await _deliver(db_sessions, _refunded("evt_1", [("re_1", 500)])) is Outcome.APPLIED
+    assert await deliver(db_sessions, refunded("evt_1", [("re_1", 500)])) is Outcome.APPLIED
     # planned with the refund: the pools get back floor(500 * 1200 / 1250) = 480, 4:1
-    ledger = await _ledger(db_sessions)
+    ledger = await checked_ledger(db_sessions)
     assert ledger[f"pool:{geo}"] == 400 - 384 and ledger[f"pool:{maps}"] == 100 - 96
     assert ledger["in_transit"] == 480  # owed back by the foundation
     assert provider.reversal_requests == []
@@ -125,33 +64,28 @@ async def test_a_partial_then_full_refund_takes_back_each_commons_share_exactly(
         currency="EUR",
         idempotency_key=f"copyfair-reversal-re_1-{geo}",
         description=f"Refund re_1 of invoice {invoice}: commons {geo}'s share taken back",
-        metadata={
-            "copyfair_invoice_id": str(invoice),
-            "commons_id": geo,
-            "foundation_id": str(world.geo_foundation),
-            "refund_id": "re_1",
-        },
+        metadata=our_ids(invoice, geo, world.geo_foundation) | {"refund_id": "re_1"},
     )
     assert seen[f"copyfair-reversal-re_1-{maps}"].amount_minor == 96
     assert seen[f"copyfair-reversal-re_1-{maps}"].transfer_id == tr[maps]
     assert provider.kept(GEO_ACCOUNT) == 1200 - 480
     assert provider.kept(OTHER_ACCOUNT) == 400  # another invoice: untouched
-    ledger = await _ledger(db_sessions)
+    ledger = await checked_ledger(db_sessions)
     assert ledger["in_transit"] == 0
     assert ledger["clearing"] == -500 + 480  # the platform is out of the refund's fee share
 
     # Stripe lists every refund of the charge: re_1 again, and the rest as re_2
-    rest = _refunded("evt_2", [("re_1", 500), ("re_2", 750)])
-    assert await _deliver(db_sessions, rest) is Outcome.APPLIED
+    rest = refunded("evt_2", [("re_1", 500), ("re_2", 750)])
+    assert await deliver(db_sessions, rest) is Outcome.APPLIED
     report = await transfer_foundation_funds(db_sessions, provider)
     assert report.reversed == 2
     assert provider.kept(GEO_ACCOUNT) == 0  # everything transferred came back
     assert provider.reversed_of(tr[geo]) == 960 and provider.reversed_of(tr[maps]) == 240
-    ledger = await _ledger(db_sessions)
+    ledger = await checked_ledger(db_sessions)
     # the pools keep their share of the fee the processor did not return, as a debit
     assert ledger[f"pool:{geo}"] == 40 and ledger[f"pool:{maps}"] == 10
     assert ledger["in_transit"] == 0 and ledger["clearing"] == -50
-    rows = await _reversals(db_sessions)
+    rows = await reversals(db_sessions)
     assert [(r.refund_id, r.amount_minor, r.status) for r in rows if r.commons_id == geo] == [
         ("re_1", 384, "sent"),
         ("re_2", 576, "sent"),
@@ -168,79 +102,65 @@ async def test_a_partial_then_full_refund_takes_back_each_commons_share_exactly(
 async def test_a_redelivered_refund_reverses_once(
     db_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    world, _ = await _setup(db_sessions)
     provider = RecordingProvider()
-    await transfer_foundation_funds(db_sessions, provider)
-    await _geo_invoice(db_sessions, world)
-    full = _refunded("evt_full", [("re_all", 1250)])
-    assert await _deliver(db_sessions, full) is Outcome.APPLIED
-    assert await _deliver(db_sessions, full) is Outcome.DUPLICATE
+    await transferred(db_sessions, provider)
+    full = refunded("evt_full", [("re_all", 1250)])
+    assert await deliver(db_sessions, full) is Outcome.APPLIED
+    assert await deliver(db_sessions, full) is Outcome.DUPLICATE
     # the same refund listed again in another event
-    assert await _deliver(db_sessions, _refunded("evt_again", [("re_all", 1250)])) is (
+    assert await deliver(db_sessions, refunded("evt_again", [("re_all", 1250)])) is (
         Outcome.NO_CHANGE
     )
     for _ in range(2):
         await transfer_foundation_funds(db_sessions, provider)
-    assert len(await _reversals(db_sessions)) == 2
+    assert len(await reversals(db_sessions)) == 2
     assert len(provider.reversals) == 2 and len(provider.reversal_requests) == 2
     assert provider.kept(GEO_ACCOUNT) == 0 and provider.kept(OTHER_ACCOUNT) == 400
-    assert (await _ledger(db_sessions))["in_transit"] == 0
+    assert await in_transit(db_sessions) == 0
 
 
 @pytest.mark.parametrize("reversals_before_crash", [1, 2])
 async def test_a_run_killed_after_the_provider_answered_resumes_and_reverses_once(
     db_sessions: async_sessionmaker[AsyncSession], reversals_before_crash: int
 ) -> None:
-    world, _ = await _setup(db_sessions)
     provider = RecordingProvider()
-    await transfer_foundation_funds(db_sessions, provider)
-    await _geo_invoice(db_sessions, world)
-    await _deliver(db_sessions, _refunded("evt_1", [("re_1", 1250)]))
-    provider.crash_after = len(provider.transfers) + reversals_before_crash
-    with pytest.raises(ProviderCrash):
-        await transfer_foundation_funds(db_sessions, provider)
-    provider.crash_after = None
-    await transfer_foundation_funds(db_sessions, provider)
-    await transfer_foundation_funds(db_sessions, provider)
+    await transferred(db_sessions, provider)
+    await deliver(db_sessions, refunded("evt_1", [("re_1", 1250)]))
+    await killed_then_resumed(
+        db_sessions, provider, len(provider.transfers) + reversals_before_crash
+    )
     assert len(provider.reversals) == 2
     # the one whose answer was lost was asked again, with its own key and parameters
     assert len(provider.reversal_requests) == 3
     assert provider.kept(GEO_ACCOUNT) == 0
-    async with db_sessions() as session:
-        made = await session.scalar(
-            select(func.count())
-            .select_from(LedgerTransaction)
-            .where(LedgerTransaction.kind == "transfer_reversed")
-        )
-    assert made == 2
-    rows = await _reversals(db_sessions)
+    assert await entries(db_sessions, "transfer_reversed") == 2
+    rows = await reversals(db_sessions)
     assert sorted(r.external_id or "" for r in rows) == ["trr_1", "trr_2"]
-    assert (await _ledger(db_sessions))["in_transit"] == 0
+    assert await in_transit(db_sessions) == 0
 
 
 async def test_a_refund_before_the_transfer_still_holds_it(
     db_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    world, _ = await _setup(db_sessions)
-    await _geo_invoice(db_sessions, world)
-    assert await _deliver(db_sessions, _refunded("evt_1", [("re_1", 100)])) is Outcome.APPLIED
+    world, _ = await setup_paid(db_sessions)
+    await geo_invoice(db_sessions, world)
+    assert await deliver(db_sessions, refunded("evt_1", [("re_1", 100)])) is Outcome.APPLIED
     provider = RecordingProvider()
     report = await transfer_foundation_funds(db_sessions, provider)
-    assert report.planned == 1 and report.reversed == 0  # only the other invoice's
-    assert [h.reason for h in report.held] == ["refunded in part before its funds were transferred"]
+    assert_geo_held(report)
     assert provider.moved(GEO_ACCOUNT) == 0 and provider.reversal_requests == []
-    assert await _reversals(db_sessions) == []
+    assert await reversals(db_sessions) == []
 
 
 async def test_a_reversal_waits_for_its_transfer_then_follows_it(
     db_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    world, _ = await _setup(db_sessions)
+    world, _ = await setup_paid(db_sessions)
     provider = RecordingProvider(refuse={GEO_ACCOUNT})
     report = await transfer_foundation_funds(db_sessions, provider)
     assert report.sent == 1 and len(report.failed) == 2  # geo's transfers are pending
-    await _geo_invoice(db_sessions, world)
-    await _deliver(db_sessions, _refunded("evt_1", [("re_1", 500)]))
+    await geo_invoice(db_sessions, world)
+    await deliver(db_sessions, refunded("evt_1", [("re_1", 500)]))
     report = await transfer_foundation_funds(db_sessions, provider)
     assert report.reversed == 0 and len(report.failed) == 2  # the transfers still refused
     assert provider.reversal_requests == []
@@ -248,19 +168,17 @@ async def test_a_reversal_waits_for_its_transfer_then_follows_it(
     report = await transfer_foundation_funds(db_sessions, provider)
     assert (report.sent, report.reversed, report.failed) == (2, 2, [])
     assert provider.moved(GEO_ACCOUNT) == 1200 and provider.kept(GEO_ACCOUNT) == 720
-    assert (await _ledger(db_sessions))["in_transit"] == 0
+    assert await in_transit(db_sessions) == 0
 
 
 async def test_a_manual_transfer_is_owed_back_then_marked_received(
     db_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    world, _ = await _setup(db_sessions)
-    await transfer_foundation_funds(db_sessions, ManualProvider())
-    await _geo_invoice(db_sessions, world)
-    await _deliver(db_sessions, _refunded("evt_1", [("re_1", 500)]))
+    world, _ = await transferred(db_sessions, ManualProvider())
+    await deliver(db_sessions, refunded("evt_1", [("re_1", 500)]))
     report = await transfer_foundation_funds(db_sessions, ManualProvider())
     assert (report.reversed, report.reversals_manual) == (0, 2)
-    ledger = await _ledger(db_sessions)
+    ledger = await checked_ledger(db_sessions)
     assert ledger["in_transit"] == -1600 + 480  # owed to the foundations, less owed back
     async with db_sessions() as session:
         owed = list((await list_reversals(session, status=TransferStatus.MANUAL)).items)
@@ -276,33 +194,29 @@ async def test_a_manual_transfer_is_owed_back_then_marked_received(
             assert await mark_made(session, reversal.id, f"BACK-{reversal.amount_minor}")
             assert not await mark_made(session, reversal.id, "again")
         await session.commit()
-    ledger = await _ledger(db_sessions)
+    ledger = await checked_ledger(db_sessions)
     assert ledger["in_transit"] == 0 and ledger["clearing"] == -500 + 480
-    rows = await _reversals(db_sessions)
+    rows = await reversals(db_sessions)
     assert sorted(r.external_id or "" for r in rows) == ["BACK-384", "BACK-96"]
 
 
 async def test_a_stripe_transfer_is_not_reversed_by_another_provider(
     db_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    world, _ = await _setup(db_sessions)
-    await transfer_foundation_funds(db_sessions, RecordingProvider())
-    await _geo_invoice(db_sessions, world)
-    await _deliver(db_sessions, _refunded("evt_1", [("re_1", 500)]))
+    await transferred(db_sessions, RecordingProvider())
+    await deliver(db_sessions, refunded("evt_1", [("re_1", 500)]))
     report = await transfer_foundation_funds(db_sessions, ManualProvider())
     assert report.reversals_manual == 0 and len(report.failed) == 2
     assert all("needs COPYFAIR_FOUNDATION_TRANSFERS=stripe" in f for f in report.failed)
-    assert {r.status for r in await _reversals(db_sessions)} == {"pending"}
+    assert {r.status for r in await reversals(db_sessions)} == {"pending"}
 
 
 async def test_marking_a_pending_reversal_by_hand_is_refused(
     db_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    world, _ = await _setup(db_sessions)
-    await transfer_foundation_funds(db_sessions, RecordingProvider())
-    await _geo_invoice(db_sessions, world)
-    await _deliver(db_sessions, _refunded("evt_1", [("re_1", 500)]))
-    pending = (await _reversals(db_sessions))[0]
+    await transferred(db_sessions, RecordingProvider())
+    await deliver(db_sessions, refunded("evt_1", [("re_1", 500)]))
+    pending = (await reversals(db_sessions))[0]
     async with db_sessions() as session:
         with pytest.raises(TransferError, match="is pending, not one to receive by hand"):
             await mark_made(session, pending.id, "BACK-1")
@@ -313,16 +227,14 @@ async def test_marking_a_pending_reversal_by_hand_is_refused(
 async def test_reconcile_checks_the_reversals_against_the_ledger(
     db_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    world, _ = await _setup(db_sessions)
     provider = RecordingProvider()
+    await transferred(db_sessions, provider)
+    await deliver(db_sessions, refunded("evt_1", [("re_1", 500)]))
+    await checked_ledger(db_sessions)  # planned, not sent: no difference
     await transfer_foundation_funds(db_sessions, provider)
-    await _geo_invoice(db_sessions, world)
-    await _deliver(db_sessions, _refunded("evt_1", [("re_1", 500)]))
-    await _ledger(db_sessions)  # planned, not sent: no difference
-    await transfer_foundation_funds(db_sessions, provider)
-    await _ledger(db_sessions)  # sent: no difference
+    await checked_ledger(db_sessions)  # sent: no difference
     async with db_sessions() as session:
-        one = (await _reversals(db_sessions))[0]
+        one = (await reversals(db_sessions))[0]
         # said to be larger than its ledger entries, and than its transfer
         await session.execute(
             update(TransferReversal)
