@@ -134,7 +134,7 @@ class _Collector:
             self.skipped.append(_skipped(rel, "not a regular file"))
 
     def result(self, *, git: bool, notes: tuple[str, ...] = ()) -> Walk:
-        self.entries.sort(key=lambda e: e.path)
+        self.entries.sort()  # by path: it comes first, and no two entries share one
         self.skipped.sort(key=lambda s: s.path)
         return Walk(self.root, tuple(self.entries), tuple(self.skipped), self.symlinks, git, notes)
 
@@ -194,6 +194,7 @@ def _walk_plain(root: Path, notes: tuple[str, ...] = ()) -> Walk:
     col = _Collector(root)
     append = col.entries.append
     S_ISREG = stat.S_ISREG  # noqa: N806 (a local alias in the hot loop)
+    new = tuple.__new__  # an Entry without the Python-level __new__ call: 100k+ times
     stack: list[tuple[str, str]] = [(str(root), "")]
     while stack:
         dir_abs, dir_rel = stack.pop()
@@ -214,7 +215,9 @@ def _walk_plain(root: Path, notes: tuple[str, ...] = ()) -> Walk:
                 elif name != ".git" or de.is_symlink():  # not a work tree's pointer file
                     st = de.stat(follow_symlinks=False)  # lstat: its mode says what it is
                     if S_ISREG(st.st_mode):  # the common case, inline: 100k+ times
-                        append(Entry(rel, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns))
+                        append(
+                            new(Entry, (rel, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns))
+                        )
                     else:  # a symlink (counted or skipped), a special file (skipped)
                         col.add(rel, de.path, st)
             except OSError as exc:

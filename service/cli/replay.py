@@ -158,6 +158,16 @@ def try_replay(args: Sequence[str]) -> int | None:
     parsed = parse_args(args)
     if parsed is None or not os.path.isdir(parsed.path):
         return None
+    import gc
+
+    gc.disable()  # 100k+ small objects and no cycles: collecting them is wasted time
+    try:
+        return _replay(parsed, started)
+    finally:
+        gc.enable()  # the full command, if it runs, collects as usual
+
+
+def _replay(parsed: ReplayArgs, started: float) -> int | None:
     from scanners.errors import TargetError
     from scanners.walk import ExcludeError, walk
 
