@@ -43,6 +43,16 @@ def write_atomically(file: Path, data: object) -> None:
         raise
 
 
+def stat_signature(path: Path) -> tuple[int, int, int, int] | None:
+    """(size, mtime_ns, inode, ctime_ns) of ``path``, or None when it cannot be stat'ed:
+    what tells a cache that a file changed."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+
+
 def default_cache_dir() -> Path:
     """``$COPYFAIR_CACHE_DIR``, else ``$XDG_CACHE_HOME/copyfair``, else ``~/.cache/copyfair``."""
     env = os.environ.get(ENV_CACHE_DIR)

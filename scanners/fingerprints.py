@@ -110,7 +110,7 @@ def _key() -> str:
 def load(cache_dir: Path | None = None) -> Fingerprints:
     """The table from the cache when current, else computed (and cached if possible)."""
     from scanners.cache import PlainUnpickler, write_atomically
-    from scanners.matching.index import default_cache_dir
+    from scanners.cache_files import default_cache_dir
 
     directory = cache_dir if cache_dir is not None else default_cache_dir()
     path = directory / f"fingerprints-{_key()}.pickle"

@@ -46,7 +46,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from scanners.cache_files import PlainUnpickler, write_atomically
+from scanners.cache_files import PlainUnpickler, stat_signature, write_atomically
 from scanners.tree_key import beside, tree_key
 
 if TYPE_CHECKING:
@@ -160,16 +160,8 @@ def git_state(top: Path) -> tuple[object, ...] | None:
         files.append(ref)
     # Read from the work tree whether git tracks them or not (the entity profile, the
     # policy): an untracked one is not in the listing, so its stat is keyed here.
-    declared = tuple((name, _stat(top / name)) for name in _DECLARED)
-    return (head, tuple((name, _stat(git_dir / name)) for name in files), declared)
-
-
-def _stat(path: Path) -> tuple[int, int, int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+    declared = tuple((name, stat_signature(top / name)) for name in _DECLARED)
+    return (head, tuple((name, stat_signature(git_dir / name)) for name in files), declared)
 
 
 # Problems that a rescan of the same stat signatures may not meet again (a permission

@@ -139,12 +139,6 @@ class _Collector:
         return Walk(self.root, tuple(self.entries), tuple(self.skipped), self.symlinks, git, notes)
 
 
-def _in_git_work_tree(root: Path) -> bool:
-    # As git searches (GIT_CEILING_DIRECTORIES honoured): below a ceiling, git would
-    # refuse to list the files, and a plain walk is what the scan falls back to anyway.
-    return in_git_tree(root)
-
-
 def in_git_tree(start: Path) -> bool:
     """Whether ``start`` (a directory) may be in a git repository: a ``.git`` in it or a
     parent, below any ``GIT_CEILING_DIRECTORIES`` (as git itself searches), or a bare
@@ -276,7 +270,9 @@ def _walk(target: str | os.PathLike[str], all_files: bool) -> Walk:
         col = _Collector(root)
         col.add(single, str(root / single))
         return col.result(git=False)
-    if _in_git_work_tree(root):
+    # As git searches (GIT_CEILING_DIRECTORIES honoured): below a ceiling, git would
+    # refuse to list the files, and a plain walk is what the scan falls back to anyway.
+    if in_git_tree(root):
         import subprocess
 
         try:

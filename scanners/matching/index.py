@@ -11,10 +11,8 @@ compiling in memory.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import sys
-import tempfile
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ from functools import cache
 from pathlib import Path
 
 from licences.sources import DATA_DIR, template_sources
+from scanners.cache_files import default_cache_dir, write_atomically
 from scanners.matching.normalise import equivalences
 from scanners.matching.templates import (
     REQUIRED,
@@ -231,28 +230,6 @@ def data_fingerprint() -> str:
     return digest.hexdigest()[:24]
 
 
-def default_cache_dir() -> Path:
-    env = os.environ.get("COPYFAIR_CACHE_DIR")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    if xdg:
-        return Path(xdg) / "copyfair"
-    return Path.home() / ".cache" / "copyfair"
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def load_index(cache_dir: Path | None = None) -> TemplateIndex:
     """The index from the cache when current, else compiled (and cached if possible)."""
     directory = cache_dir if cache_dir is not None else default_cache_dir()
@@ -266,7 +243,7 @@ def load_index(cache_dir: Path | None = None) -> TemplateIndex:
         pass
     index = compile_index()
     try:
-        _write_atomically(path, pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
+        write_atomically(path, index)
     except OSError:
         return index
     for stale in directory.glob("matcher-*.pickle"):  # older data or compiler versions

@@ -259,11 +259,10 @@ def report_inputs(
 
 
 def _signature(file: Path) -> tuple[str, int, int, int, int] | None:
-    try:
-        st = os.stat(file)
-    except OSError:
-        return None
-    return (str(file), st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+    from scanners.cache_files import stat_signature
+
+    found = stat_signature(file)
+    return (str(file), *found) if found is not None else None
 
 
 def default_hub_cache() -> Path | None:

@@ -73,13 +73,6 @@ def _size_option(ctx: click.Context, param: click.Parameter, value: str) -> int:
         raise click.BadParameter(str(exc), ctx, param) from None
 
 
-def default_hub_cache() -> Path | None:
-    """The local Hugging Face hub cache, where cards of downloaded datasets are."""
-    from service.cli.replay import default_hub_cache as hub
-
-    return hub()
-
-
 def _exclude_option(
     ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
 ) -> tuple[str, ...]:
@@ -531,6 +524,7 @@ def scan_path(
     from scanners.cache_files import default_cache_dir
     from scanners.project import scan_project, with_checksums
     from scanners.scan import ScanOptions
+    from service.cli.replay import default_hub_cache
 
     options = ScanOptions(
         all_files=all_files,
