@@ -35,6 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 from rapidfuzz.distance import LCSseq
 
+from scanners.keywords import KeywordOffsets
 from scanners.matching.encode import CodedText, TextEncoder, code_ids
 from scanners.matching.index import COMMON_ANCHORS, NGRAM, WINDOW_ANCHORS, TemplateIndex
 from scanners.matching.templates import REQUIRED
@@ -63,6 +64,7 @@ _CLUSTER_GAP = 60  # unexplained tokens that split an alignment into separate re
 WINDOW_MIN_CHARS = 16 * 1024  # texts larger than this are matched in windows
 _WINDOW_CHARS_PER_TOKEN = 12  # generous: comment markers, indentation, Markdown
 _WINDOW_SLACK = 1024
+_WINDOW_WORDS = KeywordOffsets(WINDOW_ANCHORS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,25 +144,19 @@ class LicenceTextMatcher:
         lines within :attr:`_window_radius` characters of a window anchor, merged."""
         radius = self._window_radius
         size = len(lowered)
-        spans: list[tuple[int, int]] = []
-        for word in WINDOW_ANCHORS:
-            n = len(word)
-            at = lowered.find(word)
-            while at >= 0:
-                first = at
-                # The next occurrences whose windows overlap this one's only widen it:
-                # jump to the last of them (a licence text says "license" every line).
-                reach = lowered.rfind(word, at + n, at + 2 * (n + radius))
-                while reach >= 0:
-                    at = reach
-                    reach = lowered.rfind(word, at + n, at + 2 * (n + radius))
-                spans.append((max(0, first - radius), min(size, at + n + radius)))
-                at = lowered.find(word, at + n)
-        spans.sort()
+        # Overlapping windows first (a licence text says "license" every line), then
+        # the line boundaries of what is left.
+        spans: list[list[int]] = []
+        for start, end in _WINDOW_WORDS.spans(lowered):
+            a, b = start - radius, end + radius
+            if spans and a <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], b)
+            else:
+                spans.append([a, b])
         merged: list[tuple[int, int]] = []
         for a, b in spans:
-            a = lowered.rfind("\n", 0, a) + 1
-            nl = lowered.find("\n", b)
+            a = lowered.rfind("\n", 0, max(0, a)) + 1
+            nl = lowered.find("\n", min(size, b))
             b = size if nl < 0 else nl + 1
             if merged and a <= merged[-1][1]:
                 merged[-1] = (merged[-1][0], max(merged[-1][1], b))

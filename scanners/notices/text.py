@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
+from scanners.keywords import KeywordOffsets
+
 # A text can hold a notice only if it contains one of these (lower case). Plain
 # substring searches are much faster than one regex with alternatives.
 KEYWORDS = (
@@ -102,19 +104,14 @@ def _make_block(lines: list[str], first: int, last: int) -> Block:
     return Block(text, first + 1, tuple(starts), shown)
 
 
+_OFFSETS = KeywordOffsets(KEYWORDS)
+
+
 def keyword_offsets(text: str) -> list[int]:
     """Sorted offsets in ``text`` where a keyword starts (empty: no notice possible)."""
-    lower = text.lower()
-    if len(lower) != len(text):
+    if not text.isascii() and len(text.lower()) != len(text):
         return [m.start() for m in GATE.finditer(text)]
-    out: list[int] = []
-    for kw in KEYWORDS:
-        i = lower.find(kw)
-        while i >= 0:
-            out.append(i)
-            i = lower.find(kw, i + 1)
-    out.sort()
-    return out
+    return _OFFSETS.offsets(text)
 
 
 def _keyword_lines(
