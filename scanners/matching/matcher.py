@@ -64,6 +64,10 @@ FUZZY_MAX = 12  # align at most this many of the best-covered candidates
 # covered than its template are not aligned: they cannot win its region (a third of
 # the alignment work on licence texts; no finding changes on the benchmark trees).
 FUZZY_RIVAL_GAP = 0.15
+# ... nor those whose own n-grams (those the explaining template lacks) are less present
+# in the text than that template's own by this margin, while its own mostly are
+RIVAL_MARGIN = 0.1
+RIVAL_LEADER_PRESENT = 0.5
 _MIN_BLOCK = 2  # aligned runs shorter than this are noise
 _CLUSTER_GAP = 60  # unexplained tokens that split an alignment into separate regions
 WINDOW_MIN_CHARS = 16 * 1024  # texts larger than this are matched in windows
@@ -112,6 +116,10 @@ class LicenceTextMatcher:
             self._rare_anchors.make_automaton()
         self._window_radius = index.window_tokens * _WINDOW_CHARS_PER_TOKEN + _WINDOW_SLACK
         self._distinct: dict[tuple[int, int], tuple[tuple[int, ...], tuple[int, ...]]] = {}
+        self._grams_of: dict[int, NDArray[np.int64]] = {}
+        self._distinct_gram_pairs: dict[
+            tuple[int, int], tuple[NDArray[np.int64], NDArray[np.int64]]
+        ] = {}
 
     # -- public API -------------------------------------------------------------------
 
@@ -171,11 +179,12 @@ class LicenceTextMatcher:
 
     def _match_region(self, text: str, lowered: str) -> list[Evidence]:
         quick, marked = self._encoder.quick_and_marked(lowered)
-        candidates = self._candidates(code_ids(quick), CANDIDATE_RATIO)
+        grams: list[NDArray[np.int64]] = []
+        candidates = self._candidates(code_ids(quick), CANDIDATE_RATIO, grams)
         if not candidates:
             return []
         coded = self._encoder.encode(lowered, marked)
-        matches = self._verify(coded, candidates)
+        matches = self._verify(coded, candidates, grams[0])
         return [self._evidence(m, coded) for m in self._resolve(matches)]
 
     def all_matches(self, text: str) -> list[Evidence]:
@@ -194,10 +203,17 @@ class LicenceTextMatcher:
 
     # -- steps -------------------------------------------------------------------------
 
-    def _candidates(self, ids: NDArray[np.int64], threshold: float) -> list[tuple[float, int]]:
+    def _candidates(
+        self,
+        ids: NDArray[np.int64],
+        threshold: float,
+        grams: list[NDArray[np.int64]] | None = None,
+    ) -> list[tuple[float, int]]:
         """Candidates from the ids of a quick tokenisation (``encode.TextEncoder.quick_codes``:
         no bullets, no two-word equivalences: good enough to select, and several times
         faster on large files than the full one, which only candidates get).
+        ``grams``, if given, receives the text's distinct n-gram keys found in the index
+        (sorted).
 
         (share of the template's n-grams found in ``ids``, template) for each template
         with at least ``threshold`` of them, best first. Token ids of -1 (unknown) are in
@@ -223,7 +239,10 @@ class LicenceTextMatcher:
         at = np.searchsorted(keys, hashes)
         inside = at < len(keys)
         at = at[inside]
-        rows = at[keys[at] == hashes[inside]]
+        found = keys[at] == hashes[inside]
+        rows = at[found]
+        if grams is not None:
+            grams.append(hashes[inside][found])
         if not len(rows):
             return []
         starts = self._gram_starts[rows]
@@ -241,7 +260,15 @@ class LicenceTextMatcher:
         out.sort(reverse=True)
         return out
 
-    def _verify(self, text: CodedText, candidates: list[tuple[float, int]]) -> list[Match]:
+    def _verify(
+        self,
+        text: CodedText,
+        candidates: list[tuple[float, int]],
+        grams: NDArray[np.int64] | None = None,
+    ) -> list[Match]:
+        """Exact matches of the candidates, else alignments of the close ones. ``grams``:
+        the text's n-gram keys (see :meth:`_candidates`), to leave out rivals that cannot
+        win (:meth:`_may_rival`)."""
         # One character per token: match positions are token indices.
         codes = text.codes
         out: list[Match] = []
@@ -279,18 +306,54 @@ class LicenceTextMatcher:
                 if rep not in aligned:
                     if len(aligned) >= FUZZY_MAX:
                         break
-                    if (
-                        best is not None
-                        and best.explained >= EXPLAINED_ENOUGH * n_tokens
-                        and ratio < best_ratio - FUZZY_RIVAL_GAP
-                    ):
-                        break  # the rest are no rivals for the text's one licence
+                    if best is not None and best.explained >= EXPLAINED_ENOUGH * n_tokens:
+                        if ratio < best_ratio - FUZZY_RIVAL_GAP:
+                            break  # the rest are no rivals for the text's one licence
+                        if grams is not None and not self._may_rival(best.template, rep, grams):
+                            continue
                     aligned[rep] = self._align(rep, ids, 0)
                     for m in aligned[rep]:
                         if best is None or m.explained * m.score > best.explained * best.score:
                             best, best_ratio = m, ratio
-                out.extend(_for_template(m, n) for m in aligned[rep])
+                out.extend(_for_template(m, n) for m in aligned.get(rep, ()))
         return out
+
+    def _may_rival(self, leader: int, rival: int, grams: NDArray[np.int64]) -> bool:
+        """Whether template ``rival`` could win a challenge against ``leader``'s match of a
+        text holding the n-grams ``grams`` (else it is not aligned). A rival wins on the
+        text in which the two differ (:meth:`_strongest_challenger`); that text's
+        n-grams, each template's own, tell first: when the rival's are clearly less
+        present than the leader's (and the leader's mostly are), it cannot."""
+        mine, theirs = self._distinct_grams(self.index.twins[leader][0], rival)
+        if len(theirs) < _MIN_DISTINCTIVE:
+            return True  # nothing of its own: whether it wins depends on the leader's text
+        present_theirs = _share_in(theirs, grams)
+        present_mine = _share_in(mine, grams) if len(mine) >= _MIN_DISTINCTIVE else 1.0
+        return present_mine < RIVAL_LEADER_PRESENT or present_theirs + RIVAL_MARGIN >= present_mine
+
+    def _distinct_grams(self, a: int, b: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """The n-gram keys of template ``a`` that ``b`` lacks, and of ``b`` that ``a``
+        lacks (cached)."""
+        key = (a, b)
+        cached = self._distinct_gram_pairs.get(key)
+        if cached is None:
+            ka, kb = self._template_grams(a), self._template_grams(b)
+            cached = (
+                np.setdiff1d(ka, kb, assume_unique=True),
+                np.setdiff1d(kb, ka, assume_unique=True),
+            )
+            self._distinct_gram_pairs[key] = cached
+        return cached
+
+    def _template_grams(self, n: int) -> NDArray[np.int64]:
+        """The sorted n-gram keys of template ``n`` (a group's first), from the postings."""
+        found = self._grams_of.get(n)
+        if found is None:
+            positions = np.flatnonzero(self._gram_templates == n)
+            rows = np.searchsorted(self._gram_starts, positions, side="right") - 1
+            found = self._gram_keys[rows]
+            self._grams_of[n] = found
+        return found
 
     def _exact(self, n: int, start: int, end: int, caps: list[Capture], codes: str) -> Match:
         """A body match [start, end) as token range. The body starts at the template's
@@ -462,6 +525,15 @@ class LicenceTextMatcher:
             score=m.score,
             detail=detail,
         )
+
+
+def _share_in(keys: NDArray[np.int64], grams: NDArray[np.int64]) -> float:
+    """The share of ``keys`` that are in the sorted ``grams``."""
+    if not len(keys) or not len(grams):
+        return 0.0
+    at = np.searchsorted(grams, keys)
+    at[at == len(grams)] = 0
+    return float(np.count_nonzero(grams[at] == keys)) / len(keys)
 
 
 def _for_template(m: Match, n: int) -> Match:
