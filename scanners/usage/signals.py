@@ -25,12 +25,14 @@ import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from licences.catalog import load_catalog
 from licences.categories import Category
 from licences.usage import Signal, UseKind
 from scanners.inventory.model import Component, ComponentKind, Scope
+from scanners.keywords import AnyKeyword
 from scanners.model import Evidence
 from scanners.usage.holders import Holder, HolderClass, classify_holder
 from scanners.usage.lists import SdkCategory, normalise_package, sdk_categories
@@ -454,7 +456,13 @@ MAX_DEPLOYMENT_FILES = 200
 
 
 def _excluded(path: str) -> bool:
-    return bool(_EXCLUDED_DIRS.intersection(p.lower() for p in path.split("/")[:-1]))
+    return _excluded_directory(path.rpartition("/")[0])
+
+
+@lru_cache(maxsize=8192)
+def _excluded_directory(directory: str) -> bool:
+    """Whether files in ``directory`` are left out (decided once per directory)."""
+    return bool(_EXCLUDED_DIRS.intersection(p.lower() for p in directory.split("/")))
 
 
 def deployment_candidates(paths: Iterable[str]) -> list[str]:
@@ -652,10 +660,19 @@ _DATASET_READ = re.compile(
     r"text_dataset_from_directory)\s*\("
 )
 _TRAINING_PREFILTER = ("Trainer", ".fit", ".backward")
+# The same words in one pass over a file's bytes, ASCII case ignored: a file without any
+# of them is not decoded (most of the up to 5,000 code files a tree has).
+_TRAINING_BYTES = AnyKeyword([k.lower().encode() for k in _TRAINING_PREFILTER])
 
 
 def is_training_candidate(path: str) -> bool:
     return path.endswith((".py", ".ipynb")) and not _excluded(path)
+
+
+def may_train(data: bytes) -> bool:
+    """Whether a code file's bytes may hold training code (:func:`training_signals` finds
+    nothing in the others)."""
+    return _TRAINING_BYTES.found_in(data)
 
 
 def notebook_code(text: str) -> str | None:

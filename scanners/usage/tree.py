@@ -33,6 +33,7 @@ from scanners.usage.signals import (
     is_training_candidate,
     manifest_holders,
     manifest_signals,
+    may_train,
     project_component_signals,
     project_licence_signals,
     training_signals,
@@ -76,11 +77,14 @@ class _Reader:
     def read(self, rel: str, limit: int | None = None) -> str | None:
         key = (rel, limit)
         if key not in self._cache:
-            self._cache[key] = self._read(rel, limit)
+            data = self.read_bytes(rel, limit)
+            self._cache[key] = None if data is None else data.decode("utf-8", errors="replace")
         return self._cache[key]
 
-    def _read(self, rel: str, limit: int | None) -> str | None:
-        full = self.root / rel
+    def read_bytes(self, rel: str, limit: int | None = None) -> bytes | None:
+        """The file's bytes (at most ``limit``; None: a regular file of at most
+        :data:`MAX_FILE_SIZE`), or None (not read; a failure is recorded as skipped)."""
+        full = os.path.join(self.root, rel)
         try:
             st = os.lstat(full)
             if not stat.S_ISREG(st.st_mode):
@@ -88,12 +92,11 @@ class _Reader:
             if limit is None and st.st_size > MAX_FILE_SIZE:
                 return None
             with open(full, "rb") as fh:
-                data = fh.read(limit if limit is not None else MAX_FILE_SIZE)
+                return fh.read(limit if limit is not None else MAX_FILE_SIZE)
         except OSError as exc:
             if all(s.path != rel for s in self.skipped):
                 self.skipped.append(Skipped(rel, f"usage signals: cannot read: {exc.strerror}"))
             return None
-        return data.decode("utf-8", errors="replace")
 
 
 def _own(path: str) -> bool:
@@ -279,8 +282,9 @@ def _file_signals(
     code = [p for p in own_paths if is_training_candidate(p)][:max_code_files]
     training: list[Signal] = []
     for rel in code:
-        text = reader.read(rel)
-        if text is not None:
+        data = reader.read_bytes(rel)
+        if data is not None and may_train(data):
+            text = data.decode("utf-8", errors="replace")
             training.extend(training_signals(text, rel, datasets.get(rel, ())))
     if training:  # one signal: the strongest file, and how many more train
         training.sort(key=lambda s: -s.weight)
