@@ -42,6 +42,7 @@ from scanners.inventory.parsing import (
     load_xml,
     load_yaml,
 )
+from scanners.keywords import AnyKeyword
 from scanners.model import Skipped
 
 DATA_EXTENSIONS = frozenset(
@@ -499,6 +500,16 @@ _CODE_SUFFIXES = (".py", ".ipynb", ".pyi")
 
 def is_code_file(path: str) -> bool:
     return path.endswith(_CODE_SUFFIXES)
+
+
+# The calls datasets_in_code looks for, as bytes (ASCII case ignored: a superset).
+_LOADS = AnyKeyword((b"load_dataset", b"dataset_download", b"tfds."))
+
+
+def may_load_datasets(data: bytes) -> bool:
+    """Whether a code file's bytes may load a dataset by name (else
+    :func:`datasets_in_code` finds nothing in them)."""
+    return _LOADS.found_in(data)
 
 
 def datasets_in_code(text: str, path: str) -> Inventory:

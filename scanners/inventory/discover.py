@@ -146,7 +146,11 @@ class _Reader:
     skipped: list[Skipped]
 
     def read(self, rel: str) -> str | None:
-        full = self.root / rel
+        data = self.read_bytes(rel)
+        return None if data is None else self.decode(rel, data)
+
+    def read_bytes(self, rel: str) -> bytes | None:
+        full = os.path.join(self.root, rel)
         try:
             st = os.lstat(full)
             if stat.S_ISLNK(st.st_mode):
@@ -156,10 +160,13 @@ class _Reader:
                     Skipped(rel, f"manifest larger than {MAX_MANIFEST_SIZE} bytes, not parsed")
                 )
                 return None
-            data = full.read_bytes()
+            with open(full, "rb") as fh:
+                return fh.read()
         except OSError as exc:
             self.skipped.append(Skipped(rel, f"cannot read: {exc.strerror or exc}"))
             return None
+
+    def decode(self, rel: str, data: bytes) -> str | None:
         try:
             return data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -203,8 +210,10 @@ def inventory_from_files(
             if text is not None and text.lstrip("\ufeff").startswith("---"):
                 parts.append(datasets.parse_hugging_face_card(text, rel))
         elif code_references and datasets.is_code_file(rel) and not _third_party(rel):
-            text = reader.read(rel)
-            if text is not None:
+            data = reader.read_bytes(rel)
+            text = None if data is None else reader.decode(rel, data)
+            # most code files load no dataset: one pass over the bytes tells
+            if text is not None and datasets.may_load_datasets(data or b""):
                 parts.append(datasets.datasets_in_code(text, rel))
     while pending_requirements:  # requirements files and the ones they include (-r)
         rel = pending_requirements.pop()
