@@ -116,10 +116,8 @@ class LicenceTextMatcher:
             self._rare_anchors.make_automaton()
         self._window_radius = index.window_tokens * _WINDOW_CHARS_PER_TOKEN + _WINDOW_SLACK
         self._distinct: dict[tuple[int, int], tuple[tuple[int, ...], tuple[int, ...]]] = {}
-        self._grams_of: dict[int, NDArray[np.int64]] = {}
-        self._distinct_gram_pairs: dict[
-            tuple[int, int], tuple[NDArray[np.int64], NDArray[np.int64]]
-        ] = {}
+        self._template_grams = np.frombuffer(index.template_grams, dtype=np.int64)
+        self._template_gram_starts = index.template_gram_starts
 
     # -- public API -------------------------------------------------------------------
 
@@ -333,27 +331,11 @@ class LicenceTextMatcher:
 
     def _distinct_grams(self, a: int, b: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """The n-gram keys of template ``a`` that ``b`` lacks, and of ``b`` that ``a``
-        lacks (cached)."""
-        key = (a, b)
-        cached = self._distinct_gram_pairs.get(key)
-        if cached is None:
-            ka, kb = self._template_grams(a), self._template_grams(b)
-            cached = (
-                np.setdiff1d(ka, kb, assume_unique=True),
-                np.setdiff1d(kb, ka, assume_unique=True),
-            )
-            self._distinct_gram_pairs[key] = cached
-        return cached
-
-    def _template_grams(self, n: int) -> NDArray[np.int64]:
-        """The sorted n-gram keys of template ``n`` (a group's first), from the postings."""
-        found = self._grams_of.get(n)
-        if found is None:
-            positions = np.flatnonzero(self._gram_templates == n)
-            rows = np.searchsorted(self._gram_starts, positions, side="right") - 1
-            found = self._gram_keys[rows]
-            self._grams_of[n] = found
-        return found
+        lacks (``a`` and ``b``: the first of their twins)."""
+        starts = self._template_gram_starts
+        ka = self._template_grams[starts[a] : starts[a + 1]]
+        kb = self._template_grams[starts[b] : starts[b + 1]]
+        return _missing_from(ka, kb), _missing_from(kb, ka)
 
     def _exact(self, n: int, start: int, end: int, caps: list[Capture], codes: str) -> Match:
         """A body match [start, end) as token range. The body starts at the template's
@@ -527,13 +509,26 @@ class LicenceTextMatcher:
         )
 
 
-def _share_in(keys: NDArray[np.int64], grams: NDArray[np.int64]) -> float:
-    """The share of ``keys`` that are in the sorted ``grams``."""
-    if not len(keys) or not len(grams):
-        return 0.0
+def _in_sorted(keys: NDArray[np.int64], grams: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """Which of ``keys`` are in the sorted ``grams``."""
+    if not len(grams):
+        return np.zeros(len(keys), dtype=bool)
     at = np.searchsorted(grams, keys)
     at[at == len(grams)] = 0
-    return float(np.count_nonzero(grams[at] == keys)) / len(keys)
+    found: NDArray[np.bool_] = grams[at] == keys
+    return found
+
+
+def _share_in(keys: NDArray[np.int64], grams: NDArray[np.int64]) -> float:
+    """The share of ``keys`` that are in the sorted ``grams``."""
+    if not len(keys):
+        return 0.0
+    return float(np.count_nonzero(_in_sorted(keys, grams))) / len(keys)
+
+
+def _missing_from(keys: NDArray[np.int64], other: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The sorted ``keys`` that the sorted ``other`` lacks."""
+    return keys[~_in_sorted(keys, other)]
 
 
 def _for_template(m: Match, n: int) -> Match:
