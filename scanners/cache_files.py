@@ -14,7 +14,7 @@ from pathlib import Path
 
 CACHE_FORMAT = 1
 # Bumped whenever detection output may change for the same input; part of the cache key.
-DETECTOR_VERSION = "2"
+DETECTOR_VERSION = "3"
 RACY_NS = 2_000_000_000
 ENV_CACHE_DIR = "COPYFAIR_CACHE_DIR"
 

@@ -61,8 +61,9 @@ SMALL_KEYWORDS: tuple[str, ...] = (
     "freeware",
 )
 SMALL_SIZE = 32 * 1024
-# Notices are not searched inside licence texts matched at least this well (detect_with).
-NOTICE_SKIP_SCORE = 0.98
+# Notices are not searched inside licence texts matched at least this well (detect_with):
+# every full-text match but a partial one (the matcher's MIN_SCORE).
+NOTICE_SKIP_SCORE = 0.8
 _KEYWORDS_BYTES: tuple[bytes, ...] = tuple(k.encode() for k in KEYWORDS)
 _SMALL_KEYWORDS_BYTES: tuple[bytes, ...] = tuple(k.encode() for k in SMALL_KEYWORDS)
 
@@ -137,11 +138,12 @@ def detect_with(
     """The SPDX tags, ``match``'s licence texts and ``notices``' notices in ``text``,
     combined (no prefilter, no fingerprints).
 
-    The lines of a full-text match scored :data:`NOTICE_SKIP_SCORE` or more (exact, or all
-    but a word or two) are licence text, not notices: the notice finder is told to skip
-    them (``notices(text, skip=[(first, last), ...])``), so that a licence text's own
-    mentions of licences ("the GNU Lesser General Public License" inside the GPL) are
-    neither reported nor searched, which halves its work on licence files."""
+    The lines of a full-text match scored :data:`NOTICE_SKIP_SCORE` or more (any but a
+    partial text) are licence text, not notices: the notice finder is told to skip them
+    (``notices(text, skip=[(first, last), ...])``), so that a licence text's own mentions
+    of licences ("the GNU Lesser General Public License" inside the GPL, the "Secondary
+    Licenses" of MPL-2.0, the compatible licences EUPL lists) are neither reported nor
+    searched, which halves its work on licence files."""
     tags = find_spdx_tags(text) if TAG_KEY in text else []
     texts = list(match(text))
     matched = [

@@ -51,3 +51,22 @@ def test_the_notice_finder_skips_the_lines_it_is_told_to() -> None:
     assert [e.licence for e in find_notices(text)] == ["Apache-2.0", "MIT"]
     assert [e.licence for e in find_notices(text, skip=[(8, 10)])] == ["Apache-2.0"]
     assert find_notices(text, skip=[(1, 1), (9, 9)]) == []
+
+
+def test_an_approximate_licence_texts_own_mentions_are_not_notices_either() -> None:
+    # A damaged MPL-2.0 copy (every 25th word dropped, lines kept: matched below 0.98)
+    # still names its Secondary Licenses inside the matched text: not notices.
+    count = 0
+    lines = []
+    for line in _spdx("MPL-2.0").split("\n"):
+        kept = []
+        for word in line.split(" "):
+            count += 1
+            if count % 25:
+                kept.append(word)
+        lines.append(" ".join(kept))
+    found = detect_text("\n".join(lines), fingerprints=False)
+    texts = [e for e in found if e.method is Method.LICENCE_TEXT]
+    assert [e.licence for e in texts] == ["MPL-2.0"]
+    assert 0.8 <= texts[0].score < 0.98
+    assert [e for e in found if e.method is Method.NOTICE] == []
