@@ -10,6 +10,7 @@ import hashlib
 import os
 import pickle
 import sys
+from functools import cache
 from pathlib import Path
 
 CACHE_FORMAT = 1
@@ -81,8 +82,10 @@ def cache_file(cache_dir: Path, root: Path) -> Path:
     return cache_dir / f"scan-{name}.pickle"
 
 
+@cache
 def version_key() -> str:
-    """Changes whenever cached outcomes may no longer be what a scan would give."""
+    """Changes whenever cached outcomes may no longer be what a scan would give (computed
+    once per process: several caches are keyed by it)."""
     from licences.layout import DATA_DIR, SPDX_LIST_VERSION
 
     parts: list[object] = [CACHE_FORMAT, DETECTOR_VERSION, SPDX_LIST_VERSION, sys.version_info[:2]]

@@ -101,9 +101,10 @@ def _from_rows(rows: object) -> Fingerprints:
 def _key() -> str:
     from scanners.cache import version_key
     from scanners.matching.index import data_fingerprint
+    from scanners.notices.table import data_key
 
     return hashlib.sha256(
-        f"{FINGERPRINT_FORMAT}\0{version_key()}\0{data_fingerprint()}".encode()
+        f"{FINGERPRINT_FORMAT}\0{version_key()}\0{data_fingerprint()}\0{data_key()}".encode()
     ).hexdigest()[:24]
 
 

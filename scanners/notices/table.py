@@ -216,10 +216,48 @@ def build_tables(catalog: dict[str, object], notices: dict[str, dict[str, str]])
     )
 
 
-@cache
-def get_tables() -> NoticeTables:
-    """The tables compiled from the shipped data files (once per process)."""
+def compile_tables() -> NoticeTables:
+    """The tables compiled from the shipped data files."""
     catalog = json.loads(CATALOG_FILE.read_text(encoding="utf-8"))
     with NOTICES_FILE.open("rb") as fh:
         notices = tomllib.load(fh)
     return build_tables(catalog, notices)
+
+
+def data_key() -> str:
+    """What the compiled tables depend on: copyfair's version key and the data files."""
+    import hashlib
+
+    from scanners.cache_files import stat_signature, version_key
+
+    parts = (version_key(), stat_signature(CATALOG_FILE), stat_signature(NOTICES_FILE))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+
+
+@cache
+def get_tables() -> NoticeTables:
+    """The compiled tables, once per process: from the cache directory when current
+    (compiling takes five times as long as loading), else compiled and stored there.
+    A cache directory that cannot be written only means compiling."""
+    import pickle
+
+    from scanners.cache_files import default_cache_dir, write_atomically
+
+    directory = default_cache_dir()
+    path = directory / f"notice-tables-{data_key()}.pickle"
+    try:
+        with path.open("rb") as fh:
+            found = pickle.load(fh)
+        if isinstance(found, NoticeTables):
+            return found
+    except (OSError, EOFError, ValueError, AttributeError, ImportError, pickle.UnpicklingError):
+        pass
+    tables = compile_tables()
+    try:
+        write_atomically(path, tables)
+    except OSError:
+        return tables
+    for stale in directory.glob("notice-tables-*.pickle"):
+        if stale != path:
+            stale.unlink(missing_ok=True)
+    return tables
