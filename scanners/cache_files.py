@@ -82,14 +82,20 @@ def cache_file(cache_dir: Path, root: Path) -> Path:
     return cache_dir / f"scan-{name}.pickle"
 
 
-@cache
 def version_key() -> str:
-    """Changes whenever cached outcomes may no longer be what a scan would give (computed
-    once per process: several caches are keyed by it)."""
+    """Changes whenever cached outcomes may no longer be what a scan would give."""
+    parts: list[object] = [CACHE_FORMAT, DETECTOR_VERSION, sys.version_info[:2]]
+    parts += _installed_files()
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+@cache
+def _installed_files() -> tuple[object, ...]:
+    """The stat of copyfair's modules and data directories, and the SPDX list version:
+    read once per process (several caches are keyed by them)."""
     from licences.layout import DATA_DIR, SPDX_LIST_VERSION
 
-    parts: list[object] = [CACHE_FORMAT, DETECTOR_VERSION, SPDX_LIST_VERSION, sys.version_info[:2]]
-    parts += _own_modules()
+    parts: list[object] = [SPDX_LIST_VERSION, *_own_modules()]
     for d in sorted(DATA_DIR.iterdir()) if DATA_DIR.is_dir() else []:
         parts.append((d.name, d.stat().st_mtime_ns))
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
+    return tuple(parts)
