@@ -103,9 +103,11 @@ _OPEN_DEFINITION = {
 }
 
 
+_DATA_SUFFIXES = tuple(sorted(DATA_EXTENSIONS))  # str.endswith takes a tuple: one C call
+
+
 def is_data_file(path: str) -> bool:
-    name = path.lower()
-    return any(name.endswith(ext) for ext in DATA_EXTENSIONS)
+    return path.lower().endswith(_DATA_SUFFIXES)
 
 
 def interpret_url(url: str) -> Interpretation:

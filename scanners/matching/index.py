@@ -11,6 +11,7 @@ compiling in memory.
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import sys
 from array import array
@@ -19,7 +20,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from licences.sources import DATA_DIR, template_sources
+from licences.sources import (
+    EXTRA_DIR,
+    SPDX_EXCEPTION_XML_DIR,
+    SPDX_XML_DIR,
+    template_sources,
+)
 from scanners.cache_files import default_cache_dir, write_atomically
 from scanners.matching.normalise import equivalences
 from scanners.matching.templates import (
@@ -229,17 +235,25 @@ def compile_index() -> TemplateIndex:
 
 @cache
 def data_fingerprint() -> str:
-    """Hash of the compiler version, the Python version, the data files (name, size and
-    modification time: reading and hashing them all took longer than loading the index)
-    and the equivalent-words table: the cache key. Computed once per process."""
+    """Hash of the compiler version, the Python version, the files the templates are
+    compiled from (name, size and modification time of every file in their directories:
+    reading and hashing them all took longer than loading the index) and the
+    equivalent-words table: the cache key. Computed once per process."""
     digest = hashlib.sha256(COMPILER_VERSION.encode())
     # The index is pickled: tied to the interpreter's version.
     digest.update(repr(sys.version_info[:2]).encode())
     digest.update(repr(sorted(equivalences().single.items())).encode())
-    for src in template_sources():
-        digest.update(f"{src.licence_id}\0{src.path.relative_to(DATA_DIR)}\0".encode())
-        st = src.path.stat()
-        digest.update(f"{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    for directory in (SPDX_XML_DIR, SPDX_EXCEPTION_XML_DIR, EXTRA_DIR):
+        try:
+            with os.scandir(directory) as found:
+                entries = sorted(found, key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_file():
+                st = entry.stat()
+                name = f"{directory.name}/{entry.name}"
+                digest.update(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
     return digest.hexdigest()[:24]
 
 
