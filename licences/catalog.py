@@ -11,6 +11,7 @@ Loading takes a few milliseconds; :func:`load_catalog` caches the result.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from licences.sources import DATA_DIR, split_front_matter
 from licences.terms import TERMS_DIR, Terms, check_quotes, load_all_terms
 
 INDEX_PATH = DATA_DIR / "catalog-index.json"
+CATALOG_FORMAT = 1  # bump when a cached catalog can no longer be loaded as it is
 
 
 class Kind(StrEnum):
@@ -180,8 +182,22 @@ def build_catalog(index: dict[str, Any], rules: CategoryRules, terms: dict[str, 
 
 @cache
 def load_catalog() -> Catalog:
-    """The packaged catalog (cached). Raises :class:`CatalogDataError` listing every
-    problem if the categories or terms data are invalid."""
+    """The packaged catalog, once per process: from the cache directory when its data
+    and modules are unchanged (reading the terms files and compiling the category rules
+    takes six times as long as loading it), else read and stored there. Raises
+    :class:`CatalogDataError` listing every problem if the categories or terms data are
+    invalid."""
+    from licences.disk_cache import compiled, files_signature
+
+    inputs = files_signature(
+        Path(__file__).parent, INDEX_PATH, CATEGORIES_PATH, TERMS_DIR, TERMS_DIR / "defaults"
+    )
+    key = hashlib.sha256(repr((CATALOG_FORMAT, inputs)).encode()).hexdigest()[:24]
+    return compiled("catalog", key, Catalog, read_catalog)
+
+
+def read_catalog() -> Catalog:
+    """The packaged catalog, read from its data files (see :func:`load_catalog`)."""
     index = _read_index(INDEX_PATH)
     rules, problems = load_category_rules(CATEGORIES_PATH)
     terms, terms_problems = load_all_terms(TERMS_DIR)

@@ -13,11 +13,16 @@ import sys
 from functools import cache
 from pathlib import Path
 
+# The cache directory and the atomic writer live in the bottom layer (the catalog uses
+# them too); re-exported here, their home for the scanners.
+from licences.disk_cache import ENV_CACHE_DIR as ENV_CACHE_DIR
+from licences.disk_cache import default_cache_dir as default_cache_dir
+from licences.disk_cache import write_atomically as write_atomically
+
 CACHE_FORMAT = 1
 # Bumped whenever detection output may change for the same input; part of the cache key.
 DETECTOR_VERSION = "3"
 RACY_NS = 2_000_000_000
-ENV_CACHE_DIR = "COPYFAIR_CACHE_DIR"
 
 
 class PlainUnpickler(pickle.Unpickler):
@@ -25,23 +30,6 @@ class PlainUnpickler(pickle.Unpickler):
 
     def find_class(self, module: str, name: str) -> object:
         raise pickle.UnpicklingError(f"refusing {module}.{name} in a cache file")
-
-
-def write_atomically(file: Path, data: object) -> None:
-    """Pickle ``data`` to ``file`` through a temporary file beside it (``.scan-*.tmp``,
-    removed on failure, pruned when left behind): readers see the old file or the new
-    one. Raises ``OSError`` when it cannot be written."""
-    import tempfile
-
-    file.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".scan-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, file)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def stat_signature(path: Path) -> tuple[int, int, int, int] | None:
@@ -52,15 +40,6 @@ def stat_signature(path: Path) -> tuple[int, int, int, int] | None:
     except OSError:
         return None
     return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
-
-
-def default_cache_dir() -> Path:
-    """``$COPYFAIR_CACHE_DIR``, else ``$XDG_CACHE_HOME/copyfair``, else ``~/.cache/copyfair``."""
-    env = os.environ.get(ENV_CACHE_DIR)
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "copyfair"
 
 
 def _own_modules() -> list[tuple[str, int, int]]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import sys
 from array import array
 from collections.abc import Iterable, Sequence
@@ -20,13 +19,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from licences.disk_cache import compiled
 from licences.sources import (
     EXTRA_DIR,
     SPDX_EXCEPTION_XML_DIR,
     SPDX_XML_DIR,
     template_sources,
 )
-from scanners.cache_files import default_cache_dir, write_atomically
 from scanners.matching.normalise import equivalences
 from scanners.matching.templates import (
     REQUIRED,
@@ -259,21 +258,4 @@ def data_fingerprint() -> str:
 
 def load_index(cache_dir: Path | None = None) -> TemplateIndex:
     """The index from the cache when current, else compiled (and cached if possible)."""
-    directory = cache_dir if cache_dir is not None else default_cache_dir()
-    path = directory / f"matcher-{data_fingerprint()}.pickle"
-    try:
-        with path.open("rb") as fh:
-            index = pickle.load(fh)
-        if isinstance(index, TemplateIndex):
-            return index
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        pass
-    index = compile_index()
-    try:
-        write_atomically(path, index)
-    except OSError:
-        return index
-    for stale in directory.glob("matcher-*.pickle"):  # older data or compiler versions
-        if stale != path:
-            stale.unlink(missing_ok=True)
-    return index
+    return compiled("matcher", data_fingerprint(), TemplateIndex, compile_index, cache_dir)

@@ -237,27 +237,7 @@ def data_key() -> str:
 @cache
 def get_tables() -> NoticeTables:
     """The compiled tables, once per process: from the cache directory when current
-    (compiling takes five times as long as loading), else compiled and stored there.
-    A cache directory that cannot be written only means compiling."""
-    import pickle
+    (compiling takes five times as long as loading), else compiled and stored there."""
+    from licences.disk_cache import compiled
 
-    from scanners.cache_files import default_cache_dir, write_atomically
-
-    directory = default_cache_dir()
-    path = directory / f"notice-tables-{data_key()}.pickle"
-    try:
-        with path.open("rb") as fh:
-            found = pickle.load(fh)
-        if isinstance(found, NoticeTables):
-            return found
-    except (OSError, EOFError, ValueError, AttributeError, ImportError, pickle.UnpicklingError):
-        pass
-    tables = compile_tables()
-    try:
-        write_atomically(path, tables)
-    except OSError:
-        return tables
-    for stale in directory.glob("notice-tables-*.pickle"):
-        if stale != path:
-            stale.unlink(missing_ok=True)
-    return tables
+    return compiled("notice-tables", data_key(), NoticeTables, compile_tables)

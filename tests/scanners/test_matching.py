@@ -21,7 +21,7 @@ from licences.sources import (
     template_sources,
 )
 from scanners.matching import LicenceTextMatcher, get_matcher
-from scanners.matching.index import WINDOW_ANCHORS, default_cache_dir, load_index
+from scanners.matching.index import WINDOW_ANCHORS, load_index
 from scanners.matching.matcher import WINDOW_MIN_CHARS
 from scanners.matching.normalise import tokenise, tokenise_with_lines
 from scanners.matching.templates import (
@@ -600,16 +600,6 @@ def test_corrupt_cache_is_replaced(tmp_path: Path) -> None:
 
 def test_get_matcher_is_cached_per_process() -> None:
     assert get_matcher() is get_matcher()
-
-
-def test_default_cache_dir_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COPYFAIR_CACHE_DIR", "/x/cf")
-    assert default_cache_dir() == Path("/x/cf")
-    monkeypatch.delenv("COPYFAIR_CACHE_DIR")
-    monkeypatch.setenv("XDG_CACHE_HOME", "/x/xdg")
-    assert default_cache_dir() == Path("/x/xdg/copyfair")
-    monkeypatch.delenv("XDG_CACHE_HOME")
-    assert default_cache_dir() == Path.home() / ".cache" / "copyfair"
 
 
 # -- normalisation --------------------------------------------------------------------
