@@ -12,7 +12,7 @@ import os
 import posixpath
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -82,13 +82,17 @@ def scan_project(
     git: GitInfo | None = None,
     listing: Walk | None = None,
     started: float | None = None,
+    prepare: Callable[[], object] | None = None,
 ) -> ProjectReport:
     """Scan ``target`` and build its component inventory (see the module doc).
 
     ``git`` overrides the git facts (for a revision exported to a temporary directory);
     by default they are read from the work tree containing ``target``. ``listing``: the
     walk of ``target`` when the caller already made it (``started``: the perf-counter
-    time it began, which the scan's duration counts from).
+    time it began, which the scan's duration counts from). ``prepare``: work the caller
+    will need after the scan that does not depend on it (importing the modules of its
+    next steps), done while worker processes scan, if any; its errors are left for
+    those steps to meet.
     """
     from scanners.gitinfo import git_info
     from scanners.scan import ScanOptions, scan_listing
@@ -114,6 +118,8 @@ def scan_project(
 
         pool = ThreadPoolExecutor(1, thread_name_prefix="copyfair-inventory")
         early.append(pool.submit(declared_inventory, listing.root, paths, opts.hub_cache))
+        if prepare is not None:
+            pool.submit(prepare)
         pool.shutdown(wait=False)
 
     after = beside if found is None else None

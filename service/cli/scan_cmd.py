@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -466,6 +467,7 @@ def scan_rendered(
         listing=listing,
         started=started,
         exclude=exclude,
+        output_format=output_format,
     )
     renderer = get_format(OutputFormat(output_format))
     problems = report.obligations.problems if report.obligations is not None else ()
@@ -516,11 +518,12 @@ def scan_path(
     listing: Walk | None = None,
     started: float | None = None,
     exclude: tuple[str, ...] = (),
+    output_format: str | None = None,
 ) -> ProjectReport:
     """Scan PATH (or its revision REV); ``checksums``: read the SHA-1 of licensed files
     (for SPDX) while they are still there (a revision's files are deleted afterwards);
     ``obligations``: compute them, likewise while the files are there (exits 2 on an
-    invalid profile)."""
+    invalid profile); ``output_format``: how the report will be rendered, if known."""
     from scanners.cache_files import default_cache_dir
     from scanners.project import scan_project, with_checksums
     from scanners.scan import ScanOptions
@@ -535,7 +538,13 @@ def scan_path(
         exclude=exclude,
     )
     if rev is None:
-        report = scan_project(path, options, listing=listing, started=started)
+        report = scan_project(
+            path,
+            options,
+            listing=listing,
+            started=started,
+            prepare=partial(_import_next_steps, obligations is not None, output_format),
+        )
         if obligations is not None:
             report = add_obligations(report, obligations)
         return with_checksums(report) if checksums else report
@@ -560,6 +569,25 @@ def scan_path(
             report = with_checksums(report)
     scan = dataclasses.replace(report.scan, target=f"{path}@{rev}")
     return dataclasses.replace(report, scan=scan, root=None)
+
+
+def _import_next_steps(obligations: bool, output_format: str | None) -> None:
+    """Import what the command needs once the scan is done (the obligations, the
+    renderer): run while worker processes scan (``scan_project``'s ``prepare``), so that
+    it is not paid after them."""
+    import importlib
+
+    names: list[str] = []
+    if obligations:
+        names += ["scanners.obligations", "scanners.usage", "licences.obligations"]
+    if output_format in ("json", "text"):
+        names.append(f"service.formats.{output_format}")
+    for name in names:
+        importlib.import_module(name)
+    if obligations:
+        from licences.catalog import load_catalog
+
+        load_catalog()
 
 
 def add_obligations(report: ProjectReport, request: ObligationsRequest) -> ProjectReport:

@@ -154,3 +154,36 @@ def test_inventory_read_beside_the_workers_gives_the_same_report(
     assert beside.owners == alone.owners
     assert beside.scan.files == alone.scan.files
     assert beside.scan.skipped == alone.scan.skipped
+
+
+def test_the_callers_next_steps_are_prepared_while_the_workers_scan(tmp_path: Path) -> None:
+    import threading
+
+    root = _tree(tmp_path / "p")
+    for n in range(80):  # enough files for worker processes
+        write(root, f"src/mod{n}.py", f"# SPDX-License-Identifier: MIT\nx = {n}\n")
+    ran: list[str] = []
+    done = threading.Event()
+
+    def prepare() -> None:
+        ran.append(threading.current_thread().name)
+        done.set()
+
+    scan_project(root, ScanOptions(jobs=1), prepare=prepare)
+    assert ran == []  # no workers: nothing to overlap, the caller does it in turn
+    scan_project(root, ScanOptions(jobs=2), prepare=prepare)
+    assert done.wait(10)
+    assert len(ran) == 1 and ran[0].startswith("copyfair-inventory")
+
+
+def test_a_failing_preparation_does_not_fail_the_scan(tmp_path: Path) -> None:
+    root = _tree(tmp_path / "p")
+    for n in range(80):
+        write(root, f"src/mod{n}.py", f"# SPDX-License-Identifier: MIT\nx = {n}\n")
+
+    def prepare() -> None:
+        raise ImportError("no such module")
+
+    report = scan_project(root, ScanOptions(jobs=2), prepare=prepare)
+    alone = scan_project(root, ScanOptions(jobs=1))
+    assert report.scan.files == alone.scan.files and len(report.scan.files) >= 80
