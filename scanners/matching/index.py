@@ -37,7 +37,7 @@ from scanners.matching.templates import (
 )
 from scanners.matching.verify import Program
 
-COMPILER_VERSION = "24"
+COMPILER_VERSION = "25"
 NGRAM = 4
 
 
@@ -73,11 +73,6 @@ class TemplateIndex:
     gram_starts: array[int]  # typecode "i", len(gram_keys) + 1 entries
     gram_templates: array[int]  # typecode "H"
     ngram_counts: tuple[int, ...]  # per template: distinct n-grams of its required text
-    # The same postings by template: the sorted keys of the n-grams of template k (the
-    # first of its twins; the others have none) are
-    # template_grams[template_gram_starts[k] : template_gram_starts[k + 1]].
-    template_grams: array[int]  # typecode "q"
-    template_gram_starts: array[int]  # typecode "i", len(templates) + 1 entries
     # Lower-case substrings at least one of which every template's required text holds:
     # text containing none of them cannot hold a licence text.
     anchors: tuple[str, ...]
@@ -102,6 +97,11 @@ def ngram_keys(ids: Sequence[int], base: int) -> set[int]:
     }
 
 
+def required_ids(ids: Sequence[int], kinds: Sequence[int]) -> list[int]:
+    """The ids of a template's required tokens (``kinds``: its ``required`` bytes)."""
+    return [i for i, kind in zip(ids, kinds, strict=True) if kind == REQUIRED]
+
+
 def build_index(templates: Iterable[Template]) -> TemplateIndex:
     tpls = tuple(templates)
     vocabulary: dict[str, int] = {}
@@ -124,21 +124,14 @@ def build_index(templates: Iterable[Template]) -> TemplateIndex:
         raise ValueError(f"vocabulary of {base} tokens too large for 64-bit n-gram keys")
     shared: dict[int, list[int]] = {}
     counts: list[int] = []
-    template_grams = array("q")
-    template_gram_starts = array("i", [0])
     for n, (t, ids) in enumerate(zip(tpls, token_ids, strict=True)):
         if twins[n][0] != n:
             counts.append(counts[twins[n][0]])
-            template_gram_starts.append(len(template_grams))
             continue
-        required_ids = [i for i, req in zip(ids, t.required, strict=True) if req == REQUIRED]
-        req_grams = ngram_keys(required_ids, base)
+        req_grams = ngram_keys(required_ids(ids, t.required), base)
         counts.append(len(req_grams) or 1)
-        own = sorted(req_grams | ngram_keys(ids, base))
-        for h in own:
+        for h in req_grams | ngram_keys(ids, base):
             shared.setdefault(h, []).append(n)
-        template_grams.extend(own)
-        template_gram_starts.append(len(template_grams))
     gram_keys = array("q", sorted(shared))
     gram_starts = array("i", [0])
     gram_templates = array("H")
@@ -175,8 +168,6 @@ def build_index(templates: Iterable[Template]) -> TemplateIndex:
         gram_starts,
         gram_templates,
         tuple(counts),
-        template_grams,
-        template_gram_starts,
         _anchors(tpls),
         tuple(twins),
         _window_tokens(tpls),

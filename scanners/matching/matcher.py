@@ -38,7 +38,13 @@ from rapidfuzz.distance import LCSseq
 
 from scanners.keywords import KeywordOffsets
 from scanners.matching.encode import CodedText, TextEncoder, code_ids
-from scanners.matching.index import COMMON_ANCHORS, NGRAM, WINDOW_ANCHORS, TemplateIndex
+from scanners.matching.index import (
+    COMMON_ANCHORS,
+    NGRAM,
+    WINDOW_ANCHORS,
+    TemplateIndex,
+    required_ids,
+)
 from scanners.matching.templates import REQUIRED
 from scanners.matching.verify import Capture, find_all, search_to
 from scanners.model import Evidence, Method
@@ -116,8 +122,7 @@ class LicenceTextMatcher:
             self._rare_anchors.make_automaton()
         self._window_radius = index.window_tokens * _WINDOW_CHARS_PER_TOKEN + _WINDOW_SLACK
         self._distinct: dict[tuple[int, int], tuple[tuple[int, ...], tuple[int, ...]]] = {}
-        self._template_grams = np.frombuffer(index.template_grams, dtype=np.int64)
-        self._template_gram_starts = index.template_gram_starts
+        self._grams_of: dict[int, NDArray[np.int64]] = {}  # template -> its n-gram keys
 
     # -- public API -------------------------------------------------------------------
 
@@ -331,11 +336,22 @@ class LicenceTextMatcher:
 
     def _distinct_grams(self, a: int, b: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """The n-gram keys of template ``a`` that ``b`` lacks, and of ``b`` that ``a``
-        lacks (``a`` and ``b``: the first of their twins)."""
-        starts = self._template_gram_starts
-        ka = self._template_grams[starts[a] : starts[a + 1]]
-        kb = self._template_grams[starts[b] : starts[b + 1]]
+        lacks."""
+        ka, kb = self._template_grams(a), self._template_grams(b)
         return _missing_from(ka, kb), _missing_from(kb, ka)
+
+    def _template_grams(self, n: int) -> NDArray[np.int64]:
+        """The sorted keys of template ``n``'s n-grams, those its postings hold (of all its
+        tokens, and of its required ones), computed when first needed: stored in the
+        index, they would add 5 MB to every worker."""
+        found = self._grams_of.get(n)
+        if found is None:
+            base = self.index.gram_base
+            every = np.frombuffer(self.index.token_ids[n], dtype=np.int32).astype(np.int64)
+            required = np.array(required_ids(every.tolist(), self.index.required[n]))
+            found = np.unique(np.concatenate([_gram_keys(every, base), _gram_keys(required, base)]))
+            self._grams_of[n] = found
+        return found
 
     def _exact(self, n: int, start: int, end: int, caps: list[Capture], codes: str) -> Match:
         """A body match [start, end) as token range. The body starts at the template's
@@ -507,6 +523,14 @@ class LicenceTextMatcher:
             score=m.score,
             detail=detail,
         )
+
+
+def _gram_keys(ids: NDArray[np.int64], base: int) -> NDArray[np.int64]:
+    """The n-gram keys of a sequence of token ids (``index.ngram_keys``, as an array)."""
+    if len(ids) < NGRAM:
+        return np.zeros(0, dtype=np.int64)
+    keys: NDArray[np.int64] = ((ids[:-3] * base + ids[1:-2]) * base + ids[2:-1]) * base + ids[3:]
+    return keys
 
 
 def _in_sorted(keys: NDArray[np.int64], grams: NDArray[np.int64]) -> NDArray[np.bool_]:
