@@ -79,6 +79,7 @@ _CLUSTER_GAP = 60  # unexplained tokens that split an alignment into separate re
 WINDOW_MIN_CHARS = 16 * 1024  # texts larger than this are matched in windows
 _WINDOW_CHARS_PER_TOKEN = 12  # generous: comment markers, indentation, Markdown
 _WINDOW_SLACK = 1024
+CODE_SYMBOLS = 0.01  # a text with more of these symbols per character is code (matching)
 _WINDOW_WORDS = KeywordOffsets(WINDOW_ANCHORS)
 
 
@@ -181,11 +182,22 @@ class LicenceTextMatcher:
         return merged
 
     def _match_region(self, text: str, lowered: str) -> list[Evidence]:
-        quick, marked = self._encoder.quick_and_marked(lowered)
         grams: list[NDArray[np.int64]] = []
-        candidates = self._candidates(code_ids(quick), CANDIDATE_RATIO, grams)
-        if not candidates:
-            return []
+        if _looks_like_code(lowered):
+            # Source code seldom holds a licence text: select candidates from the quick
+            # tokens alone, and tokenise in full (the same quick tokens again, and the
+            # marks) only when there are some (a tenth of code regions on site-packages).
+            candidates = self._candidates(
+                code_ids(self._encoder.quick_codes(lowered)), CANDIDATE_RATIO, grams
+            )
+            if not candidates:
+                return []
+            marked = self._encoder.quick_and_marked(lowered)[1]
+        else:
+            quick, marked = self._encoder.quick_and_marked(lowered)
+            candidates = self._candidates(code_ids(quick), CANDIDATE_RATIO, grams)
+            if not candidates:
+                return []
         coded = self._encoder.encode(lowered, marked)
         matches = self._verify(coded, candidates, grams[0])
         return [self._evidence(m, coded) for m in self._resolve(matches)]
@@ -523,6 +535,16 @@ class LicenceTextMatcher:
             score=m.score,
             detail=detail,
         )
+
+
+def _looks_like_code(text: str) -> bool:
+    """Whether ``text`` reads as program code rather than prose: more than
+    :data:`CODE_SYMBOLS` of its characters are ``=``, ``{``, ``_``, ``;`` or ``(`` (a
+    percent or more in source files, a few in a thousand in licence texts)."""
+    symbols = (
+        text.count("=") + text.count("{") + text.count("_") + text.count(";") + text.count("(")
+    )
+    return symbols > CODE_SYMBOLS * len(text)
 
 
 def _gram_keys(ids: NDArray[np.int64], base: int) -> NDArray[np.int64]:
