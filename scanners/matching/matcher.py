@@ -38,13 +38,8 @@ from rapidfuzz.distance import LCSseq
 
 from scanners.keywords import KeywordOffsets
 from scanners.matching.encode import CodedText, TextEncoder, code_ids
-from scanners.matching.index import (
-    COMMON_ANCHORS,
-    NGRAM,
-    WINDOW_ANCHORS,
-    TemplateIndex,
-    required_ids,
-)
+from scanners.matching.index import COMMON_ANCHORS, NGRAM, WINDOW_ANCHORS, TemplateIndex
+from scanners.matching.template_grams import TemplateGrams, template_keys
 from scanners.matching.templates import REQUIRED
 from scanners.matching.verify import Capture, find_all, search_to
 from scanners.model import Evidence, Method
@@ -103,8 +98,11 @@ class LicenceTextMatcher:
     index is plain data (exact verification is interpreted, nothing is compiled per
     process)."""
 
-    def __init__(self, index: TemplateIndex) -> None:
+    def __init__(self, index: TemplateIndex, grams: TemplateGrams | None = None) -> None:
+        """``grams``: each template's n-gram keys (:mod:`scanners.matching.template_grams`;
+        None: computed when first needed)."""
         self.index = index
+        self._grams = grams
         self._encoder = TextEncoder(index.vocabulary)
         self._gram_keys = np.frombuffer(index.gram_keys, dtype=np.int64)
         self._gram_starts = np.frombuffer(index.gram_starts, dtype=np.int32)
@@ -123,7 +121,7 @@ class LicenceTextMatcher:
             self._rare_anchors.make_automaton()
         self._window_radius = index.window_tokens * _WINDOW_CHARS_PER_TOKEN + _WINDOW_SLACK
         self._distinct: dict[tuple[int, int], tuple[tuple[int, ...], tuple[int, ...]]] = {}
-        self._grams_of: dict[int, NDArray[np.int64]] = {}  # template -> its n-gram keys
+        self._grams_of: dict[int, NDArray[np.int64]] = {}  # when ``grams`` is None
 
     # -- public API -------------------------------------------------------------------
 
@@ -353,16 +351,12 @@ class LicenceTextMatcher:
         return _missing_from(ka, kb), _missing_from(kb, ka)
 
     def _template_grams(self, n: int) -> NDArray[np.int64]:
-        """The sorted keys of template ``n``'s n-grams, those its postings hold (of all its
-        tokens, and of its required ones), computed when first needed: stored in the
-        index, they would add 5 MB to every worker."""
+        """The sorted keys of template ``n``'s n-grams (those its postings hold)."""
+        if self._grams is not None:
+            return self._grams[n]
         found = self._grams_of.get(n)
         if found is None:
-            base = self.index.gram_base
-            every = np.frombuffer(self.index.token_ids[n], dtype=np.int32).astype(np.int64)
-            required = np.array(required_ids(every.tolist(), self.index.required[n]))
-            found = np.unique(np.concatenate([_gram_keys(every, base), _gram_keys(required, base)]))
-            self._grams_of[n] = found
+            found = self._grams_of[n] = template_keys(self.index, n)
         return found
 
     def _exact(self, n: int, start: int, end: int, caps: list[Capture], codes: str) -> Match:
@@ -545,14 +539,6 @@ def _looks_like_code(text: str) -> bool:
         text.count("=") + text.count("{") + text.count("_") + text.count(";") + text.count("(")
     )
     return symbols > CODE_SYMBOLS * len(text)
-
-
-def _gram_keys(ids: NDArray[np.int64], base: int) -> NDArray[np.int64]:
-    """The n-gram keys of a sequence of token ids (``index.ngram_keys``, as an array)."""
-    if len(ids) < NGRAM:
-        return np.zeros(0, dtype=np.int64)
-    keys: NDArray[np.int64] = ((ids[:-3] * base + ids[1:-2]) * base + ids[2:-1]) * base + ids[3:]
-    return keys
 
 
 def _in_sorted(keys: NDArray[np.int64], grams: NDArray[np.int64]) -> NDArray[np.bool_]:
