@@ -12,7 +12,6 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate
 
 from scanners.keywords import KeywordOffsets
 
@@ -114,30 +113,6 @@ def keyword_offsets(text: str) -> list[int]:
     return _OFFSETS.offsets(text)
 
 
-def _keyword_lines(
-    lower: str, starts: list[int], skip: Sequence[tuple[int, int]], firsts: list[tuple[str, int]]
-) -> list[int]:
-    """The sorted 0-based numbers of the lines of ``lower`` (starting at offsets
-    ``starts``) where a keyword starts, but those in a ``skip`` range (1-based,
-    inclusive); ``firsts``: each keyword found and its first offset. One search per
-    keyword and line found, not per occurrence (a licence text says "license" on every
-    other line), and none inside a skipped range."""
-    n_lines = len(starts)
-    found: set[int] = set()
-    for kw, i in firsts:
-        while i >= 0:
-            line = bisect_right(starts, i) - 1
-            # the last skipped line (1-based), so the 0-based number of the next one
-            after = max((b for a, b in skip if a <= line + 1 <= b), default=-1)
-            if after < 0:
-                found.add(line)
-                after = line + 1
-            if after >= n_lines:
-                break
-            i = lower.find(kw, starts[after])
-    return sorted(found)
-
-
 def _mac_line_ends(text: str) -> str:
     """Old Mac line ends (lines end in CR alone) as line feeds."""
     return text.replace("\r", "\n") if "\r" in text and "\n" not in text else text
@@ -145,35 +120,23 @@ def _mac_line_ends(text: str) -> str:
 
 def notice_blocks(text: str, skip: Sequence[tuple[int, int]] = ()) -> list[Block]:
     """The blocks of ``text`` around licence keywords (none when there is no keyword).
-    Keywords on lines within a ``skip`` range (1-based, inclusive) open no block."""
-    lower = text.lower() if skip else ""
-    if skip and len(lower) == len(text):
-        # Most of the text is a matched licence text: search line by line, jumping over
-        # the skipped lines (see _keyword_lines).
-        firsts = [(kw, i) for kw in KEYWORDS if (i := lower.find(kw)) >= 0]
-        if not firsts:
-            return []
-        text, lower = _mac_line_ends(text), _mac_line_ends(lower)
-        lines = text.split("\n")
-        starts = list(accumulate(map((1).__add__, map(len, lines[:-1])), initial=0))
-        hit_lines = _keyword_lines(lower, starts, skip, firsts)
-    else:
-        # Few keywords in a text of many lines (source code): from each occurrence.
-        hits = keyword_offsets(text)
-        if not hits:
-            return []
-        text = _mac_line_ends(text)
-        hit_lines = []  # line number (0-based) of each hit
-        line_no = 0
-        pos = 0
-        for h in hits:
-            line_no += text.count("\n", pos, h)
-            pos = h
-            if not hit_lines or hit_lines[-1] != line_no:
-                hit_lines.append(line_no)
-        if skip:
-            hit_lines = [n for n in hit_lines if not any(a <= n + 1 <= b for a, b in skip)]
-        lines = text.split("\n")
+    Keywords on lines within a ``skip`` range (1-based, inclusive) open no block: every
+    keyword is found in one pass (:func:`keyword_offsets`), then those lines dropped."""
+    hits = keyword_offsets(text)
+    if not hits:
+        return []
+    text = _mac_line_ends(text)
+    hit_lines: list[int] = []  # line number (0-based) of each hit
+    line_no = 0
+    pos = 0
+    for h in hits:
+        line_no += text.count("\n", pos, h)
+        pos = h
+        if not hit_lines or hit_lines[-1] != line_no:
+            hit_lines.append(line_no)
+    if skip:
+        hit_lines = [n for n in hit_lines if not any(a <= n + 1 <= b for a, b in skip)]
+    lines = text.split("\n")
     if not hit_lines:
         return []
     blocks: list[Block] = []
