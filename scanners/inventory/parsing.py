@@ -13,17 +13,23 @@ import json
 import re
 import tomllib
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
-import defusedxml.ElementTree as SafeET
-import yaml
-from defusedxml import DefusedXmlException
-
 from scanners.model import Skipped
 
-# The C loader when PyYAML was built with libyaml (about 10x faster); both are safe.
-_YamlLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# PyYAML and defusedxml are imported when a YAML or XML file is first parsed: most trees
+# have none, and importing them cost every scan 20 ms.
+
+
+@cache
+def _yaml_loader() -> Any:
+    """The C loader when PyYAML was built with libyaml (about 10x faster); both are safe."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _TOML_END = re.compile(r"\s*\(at end of document\)\s*$")
@@ -77,8 +83,10 @@ def load_toml(text: str) -> dict[str, Any]:
 
 
 def load_yaml(text: str) -> Any:
+    import yaml
+
     try:
-        return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a safe loader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
@@ -92,6 +100,9 @@ def load_yaml(text: str) -> Any:
 
 
 def load_xml(text: str | bytes) -> Element:
+    import defusedxml.ElementTree as SafeET
+    from defusedxml import DefusedXmlException
+
     try:
         root: Element = SafeET.fromstring(text)
     except ParseError as exc:

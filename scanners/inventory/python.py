@@ -10,10 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable
-from email.parser import HeaderParser
-from typing import Any
-
-from packaging.requirements import InvalidRequirement, Requirement
+from typing import TYPE_CHECKING, Any
 
 from scanners.inventory import purl
 from scanners.inventory.common import (
@@ -37,6 +34,12 @@ from scanners.inventory.model import (
 )
 from scanners.inventory.parsing import ParseFailure, load_json, load_mapping, load_toml
 from scanners.model import Skipped
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
+
+# packaging and email.parser are imported when a requirement or a distribution's metadata
+# is first parsed: a tree without Python manifests never needs them (25 ms a scan).
 
 ECOSYSTEM = "pypi"
 
@@ -73,6 +76,8 @@ def _pinned(requirement: Requirement) -> str | None:
 def _requirement(
     spec: str, text: str, path: str, scope: Scope, skipped: list[Skipped]
 ) -> Component | None:
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         req = Requirement(spec)
     except InvalidRequirement as exc:
@@ -338,6 +343,8 @@ def parse_requirements(text: str, path: str) -> tuple[Inventory, tuple[str, ...]
                     )
                 )
                 continue
+        from packaging.requirements import InvalidRequirement, Requirement
+
         try:
             req = Requirement(line)
         except InvalidRequirement as exc:
@@ -457,6 +464,8 @@ def parse_distribution_metadata(text: str, path: str) -> Inventory:
     name, else the licence classifiers; ``License-File`` entries become ``licence_files``
     (``<dist-info>/licenses/<file>`` per PEP 639; older tools put them beside METADATA, and
     the caller checks which exists)."""
+    from email.parser import HeaderParser
+
     headers = HeaderParser().parsestr(text, headersonly=True)
     name = headers.get("Name")
     if not name:
