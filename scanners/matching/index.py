@@ -11,7 +11,6 @@ compiling in memory.
 from __future__ import annotations
 
 import hashlib
-import os
 import sys
 from array import array
 from collections.abc import Iterable, Sequence
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from licences.disk_cache import compiled
+from licences.disk_cache import compiled, files_signature
 from licences.sources import (
     EXTRA_DIR,
     SPDX_EXCEPTION_XML_DIR,
@@ -233,17 +232,8 @@ def data_fingerprint() -> str:
     # The index is pickled: tied to the interpreter's version.
     digest.update(repr(sys.version_info[:2]).encode())
     digest.update(repr(sorted(equivalences().single.items())).encode())
-    for directory in (SPDX_XML_DIR, SPDX_EXCEPTION_XML_DIR, EXTRA_DIR):
-        try:
-            with os.scandir(directory) as found:
-                entries = sorted(found, key=lambda e: e.name)
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.is_file():
-                st = entry.stat()
-                name = f"{directory.name}/{entry.name}"
-                digest.update(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    inputs = files_signature(SPDX_XML_DIR, SPDX_EXCEPTION_XML_DIR, EXTRA_DIR)
+    digest.update(repr(inputs).encode())
     return digest.hexdigest()[:24]
 
 
